@@ -1,0 +1,438 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "ioloop.h"
+#include "istream.h"
+#include "sha2.h"
+#include "hex-binary.h"
+#include "standby-settings.h"
+#include "standby-queue.h"
+#include "standby-ledger.h"
+#include "standby-imap.h"
+#include "standby-drain.h"
+
+/* How many APPENDs are pipelined in one round trip. */
+#define STANDBY_DRAIN_BATCH 16
+
+struct standby_drain {
+	const struct standby_settings *set;
+	struct event *event;
+	struct standby_queue *queue;
+	struct standby_imap *imap;
+	struct standby_drain_result *result;
+	pool_t pool;
+	bool disconnected;
+};
+
+struct standby_drain_item {
+	struct standby_queue_entry *qentry;
+	struct standby_imap_append append;
+};
+
+static void
+standby_drain_set_error(struct standby_drain *drain, const char *error)
+{
+	drain->result->error = p_strdup(drain->pool, error);
+}
+
+static void standby_drain_event_finished(struct standby_drain *drain,
+					 const struct standby_entry *entry,
+					 const char *mailbox,
+					 const char *error)
+{
+	struct event_passthrough *e =
+		event_create_passthrough(drain->event)->
+		set_name("standby_mirror_finished")->
+		add_str("entry_id", entry->id)->
+		add_str("mailbox", mailbox)->
+		add_int("bytes", entry->size)->
+		add_str("direction",
+			standby_direction_to_str(entry->direction))->
+		add_int("queue_secs", ioloop_time - entry->queued_time);
+
+	if (error == NULL) {
+		e_debug(e->event(), "Mirrored %s (%"PRIuUOFF_T" bytes) to "
+			"standby folder '%s'", entry->id, entry->size, mailbox);
+	} else {
+		e->add_str("error", error);
+		e_warning(e->event(), "Mirroring %s to standby folder '%s' "
+			  "failed: %s", entry->id, mailbox, error);
+	}
+}
+
+/* Keep the entry for a later attempt, or give up when it is too old. */
+static void standby_drain_defer(struct standby_drain *drain,
+				const struct standby_entry *entry,
+				const char *reason)
+{
+	const char *error;
+	time_t next;
+
+	if (standby_queue_expired(drain->set, entry->queued_time,
+				  ioloop_time)) {
+		if (standby_queue_kill_id(drain->queue, entry->id, t_strdup_printf(
+				"queued for longer than "
+				"standby_max_queue_lifetime (%u s); "
+				"last error: %s",
+				drain->set->max_queue_lifetime_secs, reason),
+				&error) < 0)
+			e_error(drain->event, "%s", error);
+		else {
+			e_error(drain->event, "Gave up on %s after %u s in the "
+				"queue, moved to dead letters: %s", entry->id,
+				drain->set->max_queue_lifetime_secs, reason);
+			drain->result->killed++;
+		}
+		return;
+	}
+	next = standby_queue_next_attempt(drain->set, entry->queued_time,
+					  ioloop_time);
+	if (standby_queue_defer_id(drain->queue, entry->id, next, &error) < 0)
+		e_error(drain->event, "%s", error);
+	drain->result->deferred++;
+}
+
+static void standby_drain_kill(struct standby_drain *drain, const char *id,
+			       const char *reason)
+{
+	const char *error;
+
+	if (standby_queue_kill_id(drain->queue, id, reason, &error) < 0) {
+		e_error(drain->event, "%s", error);
+		return;
+	}
+	e_error(drain->event, "Moved %s to dead letters: %s", id, reason);
+	drain->result->killed++;
+}
+
+static int standby_body_sha256(struct istream *input, const char **hex_r,
+			       const char **error_r)
+{
+	unsigned char digest[SHA256_RESULTLEN];
+	struct sha256_ctx ctx;
+	const unsigned char *data;
+	size_t size;
+
+	sha256_init(&ctx);
+	i_stream_seek(input, 0);
+	while (i_stream_read_more(input, &data, &size) > 0) {
+		sha256_loop(&ctx, data, size);
+		i_stream_skip(input, size);
+	}
+	if (input->stream_errno != 0) {
+		*error_r = i_stream_get_error(input);
+		return -1;
+	}
+	sha256_result(&ctx, digest);
+	*hex_r = binary_to_hex(digest, sizeof(digest));
+	return 0;
+}
+
+/* The standby has the entry: record it and remove it from the queue. */
+static void standby_drain_accepted(struct standby_drain *drain,
+				   struct standby_drain_item *item)
+{
+	const struct standby_entry *entry = item->qentry->entry;
+	struct standby_ledger_record rec;
+	const char *error;
+
+	i_zero(&rec);
+	rec.id = entry->id;
+	rec.mailbox = item->append.mailbox;
+	rec.uidvalidity = item->append.uidvalidity;
+	rec.uid = item->append.uid;
+	rec.size = entry->size;
+	rec.accepted = ioloop_time;
+	rec.direction = standby_direction_to_str(entry->direction);
+	if (standby_body_sha256(item->append.input, &rec.sha256_hex,
+				&error) < 0) {
+		e_error(drain->event, "Failed to hash %s: %s",
+			entry->id, error);
+		rec.sha256_hex = "";
+	}
+	if (standby_ledger_append(drain->set->state_dir, &rec, &error) < 0)
+		e_error(drain->event, "%s", error);
+	/* A failed unlink would send it again: the uncertain mark makes the
+	   next attempt find the copy first, so no duplicate either way. */
+	if (standby_queue_remove_id(drain->queue, entry->id, &error) < 0)
+		e_error(drain->event, "%s", error);
+	drain->result->sent++;
+	standby_drain_event_finished(drain, entry, item->append.mailbox, NULL);
+}
+
+static const char *
+standby_drain_mailbox(struct standby_drain *drain,
+		      const struct standby_entry *entry)
+{
+	if (entry->mailbox[0] != '\0')
+		return entry->mailbox;
+	if (entry->direction == STANDBY_DIRECTION_OUTGOING)
+		return standby_imap_get_sent_mailbox(drain->imap);
+	return "INBOX";
+}
+
+/* Open one entry and prepare its APPEND. Returns 1 when it is to be sent,
+   0 when it needs no APPEND (gone, broken, or already on the standby). */
+static int standby_drain_prepare(struct standby_drain *drain, const char *id,
+				 struct standby_drain_item *item)
+{
+	struct standby_queue_entry *qentry;
+	const char *mailbox, *error;
+	uint32_t uidvalidity, uid;
+	int ret;
+
+	i_zero(item);
+	ret = standby_queue_open(drain->queue, id, drain->pool, &qentry,
+				 &error);
+	if (ret == 0)
+		return 0;
+	if (ret < 0) {
+		standby_drain_kill(drain, id, error);
+		return 0;
+	}
+	item->qentry = qentry;
+	mailbox = standby_drain_mailbox(drain, qentry->entry);
+	item->append.mailbox = p_strdup(drain->pool, mailbox);
+	item->append.flags = qentry->entry->flags;
+	item->append.internal_date = qentry->entry->internal_date;
+	item->append.tz_offset_mins = qentry->entry->tz_offset_mins;
+	item->append.input = standby_queue_entry_get_body(qentry);
+
+	if (qentry->uncertain) {
+		/* an earlier APPEND may have arrived: look before sending */
+		ret = standby_imap_find_copy(drain->imap, mailbox,
+					     item->append.input, &uidvalidity,
+					     &uid, &error);
+		i_stream_seek(item->append.input, 0);
+		if (ret < 0) {
+			standby_drain_set_error(drain, error);
+			drain->disconnected = TRUE;
+			return -1;
+		}
+		if (ret > 0) {
+			e_debug(drain->event, "%s was already on the standby "
+				"(uid %u)", id, uid);
+			item->append.uidvalidity = uidvalidity;
+			item->append.uid = uid;
+			standby_drain_accepted(drain, item);
+			return 0;
+		}
+	} else if (standby_queue_entry_set_uncertain(qentry, TRUE,
+						     &error) < 0) {
+		/* without the mark a crash could cause a duplicate */
+		e_error(drain->event, "%s", error);
+		return 0;
+	}
+	return 1;
+}
+
+static void standby_drain_item_free(struct standby_drain_item *item)
+{
+	i_stream_unref(&item->append.input);
+	if (item->qentry != NULL)
+		standby_queue_entry_close(&item->qentry);
+}
+
+static void standby_drain_item_result(struct standby_drain *drain,
+				      struct standby_drain_item *item)
+{
+	const struct standby_entry *entry = item->qentry->entry;
+	const char *error;
+
+	switch (item->append.result) {
+	case STANDBY_IMAP_OK:
+		standby_drain_accepted(drain, item);
+		break;
+	case STANDBY_IMAP_NO:
+		if (standby_queue_entry_set_uncertain(item->qentry, FALSE,
+						      &error) < 0)
+			e_error(drain->event, "%s", error);
+		standby_drain_event_finished(drain, entry,
+					     item->append.mailbox,
+					     item->append.error);
+		standby_drain_set_error(drain, item->append.error);
+		standby_drain_defer(drain, entry, item->append.error);
+		break;
+	case STANDBY_IMAP_PERMANENT:
+		standby_drain_event_finished(drain, entry,
+					     item->append.mailbox,
+					     item->append.error);
+		standby_drain_set_error(drain, item->append.error);
+		standby_drain_kill(drain, entry->id, t_strdup_printf(
+			"the standby refused it: %s", item->append.error));
+		break;
+	case STANDBY_IMAP_DISCONNECTED:
+		/* stays marked uncertain */
+		error = item->append.error != NULL ? item->append.error :
+			"connection lost";
+		standby_drain_event_finished(drain, entry,
+					     item->append.mailbox, error);
+		standby_drain_set_error(drain, error);
+		standby_drain_defer(drain, entry, error);
+		break;
+	}
+}
+
+static void standby_drain_batch(struct standby_drain *drain,
+				const struct standby_queue_item *items,
+				unsigned int count)
+{
+	struct standby_drain_item batch[STANDBY_DRAIN_BATCH];
+	struct standby_imap_append appends[STANDBY_DRAIN_BATCH];
+	unsigned int i, n = 0;
+	int ret;
+
+	i_assert(count <= STANDBY_DRAIN_BATCH);
+	for (i = 0; i < count && !drain->disconnected; i++) {
+		ret = standby_drain_prepare(drain, items[i].id, &batch[n]);
+		if (ret > 0) {
+			appends[n] = batch[n].append;
+			n++;
+		} else {
+			standby_drain_item_free(&batch[n]);
+		}
+	}
+	if (n > 0 && standby_imap_append_many(drain->imap, appends, n) < 0)
+		drain->disconnected = TRUE;
+	for (i = 0; i < n; i++) {
+		batch[i].append.uidvalidity = appends[i].uidvalidity;
+		batch[i].append.uid = appends[i].uid;
+		batch[i].append.error = appends[i].error;
+		batch[i].append.result = appends[i].result;
+		standby_drain_item_result(drain, &batch[i]);
+		standby_drain_item_free(&batch[i]);
+	}
+}
+
+static void standby_drain_status(struct standby_drain *drain)
+{
+	const char *error;
+	const char *now = dec2str(ioloop_time);
+	int ret;
+
+	if (drain->result->error == NULL) {
+		ret = standby_status_update(drain->set->state_dir,
+					    "last_success", now, &error);
+	} else {
+		ret = standby_status_update(drain->set->state_dir,
+					    "last_error", drain->result->error,
+					    &error);
+		if (ret == 0) {
+			ret = standby_status_update(drain->set->state_dir,
+						    "last_error_time", now,
+						    &error);
+		}
+	}
+	if (ret < 0)
+		e_error(drain->event, "%s", error);
+}
+
+static void standby_drain_count_remaining(struct standby_drain *drain)
+{
+	ARRAY_TYPE(standby_queue_item) items;
+	const struct standby_queue_item *item;
+	const char *error;
+
+	t_array_init(&items, 64);
+	if (standby_queue_list(drain->queue, STANDBY_QUEUE_DIR_QUEUE,
+			       drain->pool, &items, &error) < 0) {
+		e_error(drain->event, "%s", error);
+		return;
+	}
+	drain->result->remaining = array_count(&items);
+	drain->result->next_attempt = 0;
+	array_foreach(&items, item) {
+		if (drain->result->next_attempt == 0 ||
+		    item->next_attempt < drain->result->next_attempt)
+			drain->result->next_attempt = item->next_attempt;
+	}
+}
+
+static int standby_drain_queue(struct standby_drain *drain,
+			       enum standby_drain_flags flags,
+			       const char **error_r)
+{
+	ARRAY_TYPE(standby_queue_item) items, due;
+	const struct standby_queue_item *item, *due_items;
+	const char *error;
+	unsigned int i, count;
+
+	t_array_init(&items, 64);
+	if (standby_queue_list(drain->queue, STANDBY_QUEUE_DIR_QUEUE,
+			       drain->pool, &items, error_r) < 0)
+		return -1;
+	t_array_init(&due, array_count(&items) + 1);
+	array_foreach(&items, item) {
+		if (item->next_attempt <= ioloop_time ||
+		    (flags & STANDBY_DRAIN_FLAG_FORCE) != 0)
+			array_push_back(&due, item);
+	}
+	if (array_count(&due) == 0) {
+		standby_drain_count_remaining(drain);
+		return 0;
+	}
+
+	if (standby_imap_connect(drain->set, drain->event, &drain->imap,
+				 &error) < 0) {
+		e_error(drain->event, "Cannot reach the standby: %s", error);
+		standby_drain_set_error(drain, error);
+		array_foreach(&due, item) T_BEGIN {
+			struct standby_queue_entry *qentry;
+			const char *open_error;
+			int ret = standby_queue_open(drain->queue, item->id,
+						     drain->pool, &qentry,
+						     &open_error);
+			if (ret < 0)
+				standby_drain_kill(drain, item->id, open_error);
+			else if (ret > 0) {
+				standby_drain_defer(drain, qentry->entry, error);
+				standby_queue_entry_close(&qentry);
+			}
+		} T_END;
+	} else {
+		due_items = array_get(&due, &count);
+		for (i = 0; i < count && !drain->disconnected;
+		     i += STANDBY_DRAIN_BATCH) T_BEGIN {
+			standby_drain_batch(drain, due_items + i,
+					    I_MIN(count - i,
+						  STANDBY_DRAIN_BATCH));
+		} T_END;
+		standby_imap_disconnect(&drain->imap);
+	}
+	standby_drain_status(drain);
+	standby_drain_count_remaining(drain);
+	return 0;
+}
+
+int standby_drain_run(const struct standby_settings *set,
+		      const char *username, struct event *event_parent,
+		      enum standby_drain_flags flags,
+		      struct standby_drain_result *result_r,
+		      const char **error_r)
+{
+	struct standby_drain drain;
+	int ret;
+
+	i_zero(result_r);
+	i_zero(&drain);
+	drain.set = set;
+	drain.result = result_r;
+	drain.pool = pool_alloconly_create("standby drain", 4096);
+	drain.event = event_create(event_parent);
+	event_add_category(drain.event, &event_category_standby);
+	event_add_str(drain.event, "user", username);
+	drain.queue = standby_queue_init(set->state_dir, drain.event);
+
+	T_BEGIN {
+		ret = standby_drain_queue(&drain, flags, error_r);
+	} T_END_PASS_STR_IF(ret < 0, error_r);
+	if (result_r->error != NULL) {
+		/* the pool goes away: keep the error on the data stack */
+		result_r->error = t_strdup(result_r->error);
+	}
+	standby_queue_deinit(&drain.queue);
+	event_unref(&drain.event);
+	pool_unref(&drain.pool);
+	return ret;
+}

@@ -1,0 +1,33 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+#ifndef STANDBY_DRAIN_H
+#define STANDBY_DRAIN_H
+
+struct standby_settings;
+
+struct standby_drain_result {
+	unsigned int sent;	/* accepted by the standby */
+	unsigned int deferred;	/* left queued for a later attempt */
+	unsigned int killed;	/* moved to dead/ */
+	unsigned int remaining;	/* still queued afterwards */
+	/* earliest next attempt among the remaining (0 = none) */
+	time_t next_attempt;
+	/* the last error, or NULL */
+	const char *error;
+};
+
+enum standby_drain_flags {
+	/* Send entries whose next attempt is not yet due as well */
+	STANDBY_DRAIN_FLAG_FORCE = 0x01,
+};
+
+/* Send one user's due queue entries to the standby, in queue order; the
+   core of the worker and of `doveadm standby flush`. Returns 0 when the
+   run finished (entries may still be deferred: see result), -1 when the
+   queue itself could not be read. */
+int standby_drain_run(const struct standby_settings *set,
+		      const char *username, struct event *event_parent,
+		      enum standby_drain_flags flags,
+		      struct standby_drain_result *result_r,
+		      const char **error_r);
+
+#endif

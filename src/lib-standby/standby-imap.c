@@ -1,0 +1,1274 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "hash.h"
+#include "str.h"
+#include "strescape.h"
+#include "istream.h"
+#include "istream-crlf.h"
+#include "imap-arg.h"
+#include "imap-date.h"
+#include "imap-utf7.h"
+#include "imapc-client.h"
+#include "standby-settings.h"
+#include "standby-imap.h"
+
+/* Appends sent before waiting for the first tagged reply */
+#define STANDBY_IMAP_MAX_APPENDS_IN_FLIGHT 16
+/* find_copy() fetches at most this many same-sized candidates (the newest) */
+#define STANDBY_IMAP_MAX_FIND_CANDIDATES 50
+/* imapc writes large FETCH BODY[] literals to unlinked files with this
+   prefix. Not the state directory: the queue owns what is in there. */
+#define STANDBY_IMAP_TEMP_PATH_PREFIX "/tmp/standby-imapc."
+
+struct standby_imap {
+	pool_t pool;
+	struct event *event;
+	const struct standby_settings *set;
+	struct imapc_client *client;
+
+	/* imapc commands sent and not answered yet; imapc's ioloop runs
+	   while this is non-zero */
+	unsigned int pending;
+	/* untagged replies are passed here while a command wants them */
+	imapc_untagged_callback_t *untagged_callback;
+	void *untagged_context;
+
+	/* the first error imapc logged during the current run (i_free) */
+	char *captured_error;
+	/* non-NULL once the connection is gone: nothing more is sent */
+	char *disconnect_error;
+
+	enum imapc_command_state login_state;
+	const char *login_error;
+
+	/* mUTF-7 names of folders known to exist (created or appended to) */
+	HASH_TABLE(const char *, void *) known_mailboxes;
+	const char *sent_mailbox;
+
+	bool have_capabilities:1;
+	bool special_use:1;
+	bool logged_in:1;
+};
+
+struct standby_imap_append_batch {
+	struct standby_imap *imap;
+	pool_t pool;
+	struct standby_imap_append *appends;
+	unsigned int count, next, in_flight;
+};
+
+struct standby_imap_append_cmd {
+	struct standby_imap_append_batch *batch;
+	struct standby_imap_append *append;
+	const char *mailbox_utf7;
+	/* " (flags) \"date\"" or "" */
+	const char *args;
+	uoff_t start_offset, size;
+	bool retried;
+};
+
+struct standby_imap_find {
+	struct standby_imap *imap;
+	struct istream *input;
+	uoff_t start_offset, size;
+
+	enum imapc_command_state state;
+	const char *resp_key, *error;
+
+	uint32_t uidvalidity;
+	ARRAY(uint32_t) uids;
+	uint32_t found_uid;
+	const char *compare_error;
+};
+
+struct standby_imap_list {
+	struct standby_imap *imap;
+	const char *sent_mailbox;
+	enum imapc_command_state state;
+};
+
+/* imapc reports connection, TLS and protocol errors only by i_error().
+   While imapc's ioloop runs for us, the first such error is kept so that
+   callers get the real reason instead of "Disconnected from server".
+   Only one synchronous run can be active in a process at a time. */
+static struct standby_imap *standby_imap_capturing = NULL;
+static failure_callback_t *standby_imap_prev_error_handler = NULL;
+
+static void
+standby_imap_error_handler(const struct failure_context *ctx,
+			   const char *format, va_list args)
+{
+	struct standby_imap *imap = standby_imap_capturing;
+	int old_errno = errno;
+	va_list args2;
+
+	if (imap != NULL && imap->captured_error == NULL &&
+	    ctx->type == LOG_TYPE_ERROR) {
+		va_copy(args2, args);
+		T_BEGIN {
+			imap->captured_error =
+				i_strdup(t_strdup_vprintf(format, args2));
+		} T_END;
+		va_end(args2);
+		errno = old_errno;
+	}
+	standby_imap_prev_error_handler(ctx, format, args);
+}
+
+static void standby_imap_capture_begin(struct standby_imap *imap)
+{
+	failure_callback_t *fatal, *error, *info, *debug;
+
+	i_assert(standby_imap_capturing == NULL);
+
+	i_get_failure_handlers(&fatal, &error, &info, &debug);
+	standby_imap_prev_error_handler = error;
+	standby_imap_capturing = imap;
+	i_set_error_handler(standby_imap_error_handler);
+}
+
+static void standby_imap_capture_end(struct standby_imap *imap)
+{
+	i_assert(standby_imap_capturing == imap);
+
+	i_set_error_handler(standby_imap_prev_error_handler);
+	standby_imap_capturing = NULL;
+	standby_imap_prev_error_handler = NULL;
+}
+
+static const char *
+str_replace_all(const char *text, const char *from, const char *to)
+{
+	const char *p;
+	string_t *str;
+
+	if (*from == '\0' || strstr(text, from) == NULL)
+		return text;
+	str = t_str_new(strlen(text) + 32);
+	while ((p = strstr(text, from)) != NULL) {
+		str_append_data(str, text, p - text);
+		str_append(str, to);
+		text = p + strlen(from);
+	}
+	str_append(str, text);
+	return str_c(str);
+}
+
+/* Make an imapc error or reply text fit for error_r: drop imapc's prefix
+   and the text of the failed command (LOGIN/AUTHENTICATE carry the
+   credentials), and as a last guard hide the password itself. */
+static const char *
+standby_imap_sanitize(struct standby_imap *imap, const char *text)
+{
+	const char *password = imap->set->password;
+	const char *p, *end;
+
+	if (str_begins(text, "imapc(") &&
+	    (p = strstr(text, "): ")) != NULL)
+		text = p + 3;
+	p = strstr(text, " - disconnecting");
+	if (p != NULL && p[16] == '\0')
+		text = t_strdup_until(text, p);
+
+	p = strstr(text, "Command '");
+	if (p != NULL) {
+		end = strstr(p, "' failed with BAD");
+		if (end == NULL)
+			end = strstr(p, "' timed out");
+		if (end != NULL) {
+			text = t_strconcat(t_strdup_until(text, p),
+					   "Command", end + 1, NULL);
+		}
+	}
+	if (password != NULL && *password != '\0') {
+		text = str_replace_all(text, password, "<hidden>");
+		text = str_replace_all(text, str_escape(password),
+				       "<hidden>");
+	}
+	return text;
+}
+
+/* The reason the connection is gone, for error strings */
+static const char *
+standby_imap_disconnect_reason(struct standby_imap *imap,
+			       const char *reply_text)
+{
+	const char *error;
+
+	error = imap->captured_error != NULL ?
+		imap->captured_error : reply_text;
+	if (error == NULL || *error == '\0')
+		error = "Disconnected from server";
+	error = standby_imap_sanitize(imap, error);
+	if (imap->set->ssl != STANDBY_SSL_NONE && !imap->logged_in &&
+	    (strstr(error, "SSL") != NULL || strstr(error, "TLS") != NULL ||
+	     strstr(error, "certificate") != NULL))
+		error = t_strconcat("TLS handshake failed: ", error, NULL);
+	return error;
+}
+
+static void
+standby_imap_set_disconnected(struct standby_imap *imap,
+			      const char *reply_text)
+{
+	if (imap->disconnect_error != NULL)
+		return;
+	imap->disconnect_error =
+		i_strdup(standby_imap_disconnect_reason(imap, reply_text));
+	e_debug(imap->event, "Connection lost: %s", imap->disconnect_error);
+}
+
+static void standby_imap_untagged(const struct imapc_untagged_reply *reply,
+				  void *context)
+{
+	struct standby_imap *imap = context;
+
+	if (imap->untagged_callback != NULL)
+		imap->untagged_callback(reply, imap->untagged_context);
+}
+
+static struct imapc_command *
+standby_imap_cmd(struct standby_imap *imap,
+		 imapc_command_callback_t *callback, void *context)
+{
+	i_assert(imap->disconnect_error == NULL);
+
+	imap->pending++;
+	return imapc_client_cmd(imap->client, callback, context);
+}
+
+/* Call first in every command callback */
+static void standby_imap_cmd_reply(struct standby_imap *imap,
+				   const struct imapc_command_reply *reply)
+{
+	switch (reply->state) {
+	case IMAPC_COMMAND_STATE_OK:
+	case IMAPC_COMMAND_STATE_NO:
+		break;
+	case IMAPC_COMMAND_STATE_BAD:
+		/* imapc disconnects after BAD */
+		standby_imap_set_disconnected(imap, t_strconcat(
+			"Server replied BAD: ", reply->text_full, NULL));
+		break;
+	case IMAPC_COMMAND_STATE_AUTH_FAILED:
+	case IMAPC_COMMAND_STATE_DISCONNECTED:
+		standby_imap_set_disconnected(imap, reply->text_full);
+		break;
+	}
+}
+
+/* Call last in every command callback */
+static void standby_imap_cmd_done(struct standby_imap *imap)
+{
+	i_assert(imap->pending > 0);
+
+	if (--imap->pending == 0)
+		imapc_client_stop(imap->client);
+}
+
+/* Run imapc's private ioloop until every command sent has its reply. */
+static void standby_imap_run(struct standby_imap *imap)
+{
+	i_free(imap->captured_error);
+	standby_imap_capture_begin(imap);
+	while (imap->pending > 0)
+		imapc_client_run(imap->client);
+	standby_imap_capture_end(imap);
+}
+
+static bool
+standby_imap_resp_key_is(const struct imapc_command_reply *reply,
+			 const char *key)
+{
+	return reply->resp_text_key != NULL &&
+		strcasecmp(reply->resp_text_key, key) == 0;
+}
+
+static void
+standby_imap_parse_capabilities(struct standby_imap *imap,
+				const char *const *caps)
+{
+	imap->have_capabilities = TRUE;
+	imap->special_use = FALSE;
+	for (; *caps != NULL; caps++) {
+		if (strcasecmp(*caps, "SPECIAL-USE") == 0)
+			imap->special_use = TRUE;
+	}
+}
+
+/* connect */
+
+static void standby_imap_login_callback(const struct imapc_command_reply *reply,
+					void *context)
+{
+	struct standby_imap *imap = context;
+
+	imap->login_state = reply->state;
+	if (reply->state == IMAPC_COMMAND_STATE_OK) {
+		imap->logged_in = TRUE;
+		if (standby_imap_resp_key_is(reply, "CAPABILITY") &&
+		    reply->resp_text_value != NULL) {
+			standby_imap_parse_capabilities(imap,
+				t_strsplit_spaces(reply->resp_text_value, " "));
+		}
+	} else if (reply->state == IMAPC_COMMAND_STATE_AUTH_FAILED ||
+		   reply->state == IMAPC_COMMAND_STATE_NO ||
+		   reply->state == IMAPC_COMMAND_STATE_BAD) {
+		/* the text is "Authentication failed: <server's text>" */
+		imap->login_error = p_strdup(imap->pool,
+			standby_imap_sanitize(imap, reply->text_full));
+		standby_imap_set_disconnected(imap, imap->login_error);
+	} else {
+		standby_imap_set_disconnected(imap, reply->text_full);
+		imap->login_error = p_strdup(imap->pool,
+					     imap->disconnect_error);
+	}
+	standby_imap_cmd_done(imap);
+}
+
+static void
+standby_imap_client_settings(struct standby_imap *imap,
+			     struct imapc_client_settings *imapc_set_r)
+{
+	const struct standby_settings *set = imap->set;
+	unsigned int timeout_msecs = set->timeout_secs * 1000;
+
+	i_zero(imapc_set_r);
+	imapc_set_r->host = set->host;
+	imapc_set_r->port = set->port;
+	imapc_set_r->username = set->user;
+	imapc_set_r->password = set->password;
+	imapc_set_r->max_idle_time = IMAPC_DEFAULT_MAX_IDLE_TIME;
+	imapc_set_r->dns_client_socket_path = "";
+	imapc_set_r->rawlog_dir = "";
+	imapc_set_r->temp_path_prefix = STANDBY_IMAP_TEMP_PATH_PREFIX;
+	imapc_set_r->debug = event_want_debug(imap->event);
+	imapc_set_r->connect_timeout_msecs = timeout_msecs;
+	imapc_set_r->cmd_timeout_msecs = timeout_msecs;
+	/* never reconnect on our behalf: an APPEND in flight is uncertain
+	   and the caller must look for it before sending it again */
+	imapc_set_r->connect_retry_count = 0;
+
+	switch (set->ssl) {
+	case STANDBY_SSL_IMAPS:
+		imapc_set_r->ssl_mode = IMAPC_CLIENT_SSL_MODE_IMMEDIATE;
+		break;
+	case STANDBY_SSL_STARTTLS:
+		imapc_set_r->ssl_mode = IMAPC_CLIENT_SSL_MODE_STARTTLS;
+		break;
+	case STANDBY_SSL_NONE:
+		imapc_set_r->ssl_mode = IMAPC_CLIENT_SSL_MODE_NONE;
+		break;
+	}
+	/* certificate chain and host name are checked in imapc's
+	   handshake callback unless allow_invalid_cert is set; without
+	   ca_file the system's default CA store is used */
+	imapc_set_r->ssl_set.ca_file =
+		set->ssl_ca_file != NULL && *set->ssl_ca_file != '\0' ?
+		set->ssl_ca_file : NULL;
+	imapc_set_r->ssl_set.verify_remote_cert = set->ssl_verify;
+	imapc_set_r->ssl_set.allow_invalid_cert = !set->ssl_verify;
+}
+
+int standby_imap_connect(const struct standby_settings *set,
+			 struct event *event_parent,
+			 struct standby_imap **imap_r, const char **error_r)
+{
+	struct imapc_client_settings imapc_set;
+	struct standby_imap *imap;
+	enum imapc_capability capabilities;
+	const char *error;
+	pool_t pool;
+
+	*imap_r = NULL;
+	if (set->host == NULL || *set->host == '\0') {
+		*error_r = "standby_host not set";
+		return -1;
+	}
+	if (set->user == NULL || set->password == NULL) {
+		*error_r = "standby_user or standby_password not set";
+		return -1;
+	}
+
+	pool = pool_alloconly_create("standby imap", 1024);
+	imap = p_new(pool, struct standby_imap, 1);
+	imap->pool = pool;
+	imap->set = set;
+	hash_table_create(&imap->known_mailboxes, pool, 0, str_hash, strcmp);
+	imap->event = event_create(event_parent);
+	event_add_category(imap->event, &event_category_standby);
+	event_set_append_log_prefix(imap->event, t_strdup_printf(
+		"standby(%s:%u): ", set->host, set->port));
+
+	standby_imap_client_settings(imap, &imapc_set);
+	standby_imap_capture_begin(imap);
+	imap->client = imapc_client_init(&imapc_set, imap->event);
+	standby_imap_capture_end(imap);
+	if (imap->captured_error != NULL) {
+		/* the SSL context could not be created (e.g. unreadable
+		   ssl_ca_file); imapc would only say "No SSL context" */
+		*error_r = t_strdup_printf("TLS setup failed: %s",
+			standby_imap_sanitize(imap, imap->captured_error));
+		standby_imap_disconnect(&imap);
+		return -1;
+	}
+	imapc_client_register_untagged(imap->client,
+				       standby_imap_untagged, imap);
+	imapc_client_set_login_callback(imap->client,
+					standby_imap_login_callback, imap);
+
+	e_debug(imap->event, "Connecting (ssl=%s, verify=%s) as %s",
+		standby_ssl_mode_to_str(set->ssl),
+		set->ssl_verify ? "yes" : "no", set->user);
+	imap->pending++;
+	standby_imap_capture_begin(imap);
+	imapc_client_login(imap->client);
+	standby_imap_capture_end(imap);
+	standby_imap_run(imap);
+
+	if (imap->login_state != IMAPC_COMMAND_STATE_OK) {
+		error = imap->login_error != NULL ? imap->login_error :
+			"Login failed";
+		*error_r = t_strdup(error);
+		e_debug(imap->event, "Login failed: %s", error);
+		standby_imap_disconnect(&imap);
+		return -1;
+	}
+	if (imapc_client_get_capabilities(imap->client, &capabilities) < 0) {
+		*error_r = "Connection lost after login";
+		standby_imap_disconnect(&imap);
+		return -1;
+	}
+	e_debug(imap->event, "Logged in (UIDPLUS=%s)",
+		(capabilities & IMAPC_CAPABILITY_UIDPLUS) != 0 ? "yes" : "no");
+	*imap_r = imap;
+	return 0;
+}
+
+void standby_imap_disconnect(struct standby_imap **_imap)
+{
+	struct standby_imap *imap = *_imap;
+
+	if (imap == NULL)
+		return;
+	*_imap = NULL;
+
+	i_assert(imap->pending == 0);
+	if (imap->client != NULL) {
+		if (imap->logged_in && imap->disconnect_error == NULL) {
+			standby_imap_capture_begin(imap);
+			imapc_client_logout(imap->client);
+			standby_imap_capture_end(imap);
+		}
+		imapc_client_deinit(&imap->client);
+	}
+	hash_table_destroy(&imap->known_mailboxes);
+	i_free(imap->captured_error);
+	i_free(imap->disconnect_error);
+	event_unref(&imap->event);
+	pool_unref(&imap->pool);
+}
+
+static void
+standby_imap_mailbox_known(struct standby_imap *imap, const char *name_utf7)
+{
+	if (hash_table_lookup(imap->known_mailboxes, name_utf7) == NULL) {
+		const char *name = p_strdup(imap->pool, name_utf7);
+
+		hash_table_insert(imap->known_mailboxes, name, POINTER_CAST(1));
+	}
+}
+
+/* get_sent_mailbox */
+
+static void
+standby_imap_capability_untagged(const struct imapc_untagged_reply *reply,
+				 void *context)
+{
+	struct standby_imap *imap = context;
+	const struct imap_arg *args = reply->args;
+	ARRAY_TYPE(const_string) caps;
+	const char *atom;
+
+	if (strcasecmp(reply->name, "CAPABILITY") != 0)
+		return;
+	t_array_init(&caps, 32);
+	for (; imap_arg_get_atom(args, &atom); args++)
+		array_push_back(&caps, &atom);
+	array_append_zero(&caps);
+	standby_imap_parse_capabilities(imap, array_front(&caps));
+}
+
+static void
+standby_imap_simple_callback(const struct imapc_command_reply *reply,
+			     void *context)
+{
+	struct standby_imap *imap = context;
+
+	standby_imap_cmd_reply(imap, reply);
+	standby_imap_cmd_done(imap);
+}
+
+static void
+standby_imap_list_untagged(const struct imapc_untagged_reply *reply,
+			   void *context)
+{
+	struct standby_imap_list *ctx = context;
+	const struct imap_arg *flags;
+	const char *flag, *name;
+	bool sent = FALSE;
+	string_t *utf8;
+
+	if (ctx->sent_mailbox != NULL ||
+	    strcasecmp(reply->name, "LIST") != 0 ||
+	    !imap_arg_get_list(&reply->args[0], &flags) ||
+	    IMAP_ARG_IS_EOL(&reply->args[1]) ||
+	    !imap_arg_get_astring(&reply->args[2], &name))
+		return;
+
+	for (; imap_arg_get_atom(flags, &flag); flags++) {
+		if (strcasecmp(flag, "\\Sent") == 0)
+			sent = TRUE;
+		else if (strcasecmp(flag, "\\Noselect") == 0 ||
+			 strcasecmp(flag, "\\NonExistent") == 0)
+			return;
+	}
+	if (!sent)
+		return;
+
+	utf8 = t_str_new(64);
+	if (imap_utf7_to_utf8(name, utf8) < 0) {
+		e_debug(ctx->imap->event,
+			"\\Sent folder has an invalid mUTF-7 name: %s", name);
+		return;
+	}
+	ctx->sent_mailbox = p_strdup(ctx->imap->pool, str_c(utf8));
+}
+
+static void
+standby_imap_list_callback(const struct imapc_command_reply *reply,
+			   void *context)
+{
+	struct standby_imap_list *ctx = context;
+
+	standby_imap_cmd_reply(ctx->imap, reply);
+	ctx->state = reply->state;
+	standby_imap_cmd_done(ctx->imap);
+}
+
+const char *standby_imap_get_sent_mailbox(struct standby_imap *imap)
+{
+	struct standby_imap_list ctx;
+	struct imapc_command *cmd;
+	const char *fallback = imap->set->sent_mailbox != NULL ?
+		imap->set->sent_mailbox : STANDBY_DEFAULT_SENT_MAILBOX;
+
+	if (imap->sent_mailbox != NULL)
+		return imap->sent_mailbox;
+
+	if (!imap->have_capabilities && imap->disconnect_error == NULL) {
+		/* the login reply had no capabilities */
+		imap->untagged_callback = standby_imap_capability_untagged;
+		imap->untagged_context = imap;
+		cmd = standby_imap_cmd(imap, standby_imap_simple_callback,
+				       imap);
+		imapc_command_send(cmd, "CAPABILITY");
+		standby_imap_run(imap);
+		imap->untagged_callback = NULL;
+	}
+
+	i_zero(&ctx);
+	ctx.imap = imap;
+	if (imap->special_use && imap->disconnect_error == NULL) {
+		imap->untagged_callback = standby_imap_list_untagged;
+		imap->untagged_context = &ctx;
+		cmd = standby_imap_cmd(imap, standby_imap_list_callback, &ctx);
+		imapc_command_send(cmd, "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
+		standby_imap_run(imap);
+		imap->untagged_callback = NULL;
+	}
+
+	if (ctx.sent_mailbox != NULL) {
+		e_debug(imap->event, "\\Sent folder: %s", ctx.sent_mailbox);
+		imap->sent_mailbox = ctx.sent_mailbox;
+	} else {
+		e_debug(imap->event, "No \\Sent folder%s, using %s",
+			imap->special_use ? "" : " (no SPECIAL-USE)", fallback);
+		imap->sent_mailbox = p_strdup(imap->pool, fallback);
+	}
+	return imap->sent_mailbox;
+}
+
+/* append */
+
+static bool standby_imap_flag_is_valid(const char *flag)
+{
+	static const char *const system_flags[] = {
+		"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft",
+		NULL
+	};
+	unsigned int i;
+
+	if (*flag == '\\') {
+		for (i = 0; system_flags[i] != NULL; i++) {
+			if (strcasecmp(flag, system_flags[i]) == 0)
+				return TRUE;
+		}
+		return FALSE;
+	}
+	if (*flag == '\0')
+		return FALSE;
+	for (; *flag != '\0'; flag++) {
+		if (!IS_ATOM_CHAR(*flag))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static const char *
+standby_imap_append_args(struct standby_imap *imap,
+			 const struct standby_imap_append *append)
+{
+	const char *const *flag;
+	string_t *str = t_str_new(128);
+	size_t flags_start;
+
+	if (append->flags != NULL && append->flags[0] != NULL) {
+		str_append(str, " (");
+		flags_start = str_len(str);
+		for (flag = append->flags; *flag != NULL; flag++) {
+			if (!standby_imap_flag_is_valid(*flag)) {
+				e_warning(imap->event,
+					  "Skipping invalid flag: %s",
+					  str_sanitize(*flag, 64));
+				continue;
+			}
+			if (str_len(str) > flags_start)
+				str_append_c(str, ' ');
+			str_append(str, *flag);
+		}
+		if (str_len(str) == flags_start)
+			str_truncate(str, 0);
+		else
+			str_append_c(str, ')');
+	}
+	if (append->internal_date != 0 && append->internal_date != (time_t)-1) {
+		str_printfa(str, " \"%s\"",
+			    imap_to_datetime_tz(append->internal_date,
+						append->tz_offset_mins));
+	}
+	return str_c(str);
+}
+
+static void
+standby_imap_append_finish(struct standby_imap_append_cmd *acmd,
+			   enum standby_imap_result result, const char *error)
+{
+	struct standby_imap_append_batch *batch = acmd->batch;
+	struct standby_imap_append *append = acmd->append;
+
+	append->result = result;
+	append->error = error == NULL ? NULL : p_strdup(batch->pool, error);
+	i_assert(batch->in_flight > 0);
+	batch->in_flight--;
+
+	if (result == STANDBY_IMAP_OK) {
+		e_debug(batch->imap->event,
+			"Appended to %s: uidvalidity=%u uid=%u",
+			append->mailbox, append->uidvalidity, append->uid);
+	} else {
+		e_debug(batch->imap->event, "APPEND to %s failed: %s",
+			append->mailbox, error);
+	}
+}
+
+static void standby_imap_append_submit_more(struct standby_imap_append_batch *batch);
+static void standby_imap_append_send(struct standby_imap_append_cmd *acmd);
+
+static void
+standby_imap_append_parse_uid(struct standby_imap_append *append,
+			      const struct imapc_command_reply *reply)
+{
+	const char *const *args;
+
+	if (!standby_imap_resp_key_is(reply, "APPENDUID") ||
+	    reply->resp_text_value == NULL)
+		return;
+	args = t_strsplit_spaces(reply->resp_text_value, " ");
+	if (str_array_length(args) != 2 ||
+	    str_to_uint32(args[0], &append->uidvalidity) < 0 ||
+	    str_to_uint32(args[1], &append->uid) < 0) {
+		/* a uid-set from MULTIAPPEND, or junk */
+		append->uidvalidity = 0;
+		append->uid = 0;
+	}
+}
+
+static bool
+standby_imap_reply_is_permanent(const struct imapc_command_reply *reply)
+{
+	/* RFC 4469/5530: the same command will fail again */
+	return standby_imap_resp_key_is(reply, "TOOBIG") ||
+		standby_imap_resp_key_is(reply, "LIMIT") ||
+		standby_imap_resp_key_is(reply, "CANNOT");
+}
+
+static void
+standby_imap_append_failed(struct standby_imap_append_cmd *acmd,
+			   const struct imapc_command_reply *reply,
+			   const char *prefix)
+{
+	struct standby_imap *imap = acmd->batch->imap;
+	enum standby_imap_result result;
+	const char *error;
+
+	switch (reply->state) {
+	case IMAPC_COMMAND_STATE_OK:
+		i_unreached();
+	case IMAPC_COMMAND_STATE_NO:
+		result = standby_imap_reply_is_permanent(reply) ?
+			STANDBY_IMAP_PERMANENT : STANDBY_IMAP_NO;
+		error = reply->text_full;
+		break;
+	case IMAPC_COMMAND_STATE_BAD:
+		result = STANDBY_IMAP_PERMANENT;
+		error = t_strconcat("BAD ", reply->text_full, NULL);
+		break;
+	default:
+		result = STANDBY_IMAP_DISCONNECTED;
+		error = imap->disconnect_error != NULL ?
+			imap->disconnect_error : reply->text_full;
+		break;
+	}
+	standby_imap_append_finish(acmd, result,
+		t_strconcat(prefix, standby_imap_sanitize(imap, error), NULL));
+}
+
+static void
+standby_imap_create_callback(const struct imapc_command_reply *reply,
+			     void *context)
+{
+	struct standby_imap_append_cmd *acmd = context;
+	struct standby_imap_append_batch *batch = acmd->batch;
+	struct standby_imap *imap = batch->imap;
+
+	standby_imap_cmd_reply(imap, reply);
+	if (reply->state == IMAPC_COMMAND_STATE_OK ||
+	    (reply->state == IMAPC_COMMAND_STATE_NO &&
+	     standby_imap_resp_key_is(reply, "ALREADYEXISTS"))) {
+		e_debug(imap->event, "Created folder %s", acmd->append->mailbox);
+		standby_imap_mailbox_known(imap, acmd->mailbox_utf7);
+		if (imap->disconnect_error == NULL)
+			standby_imap_append_send(acmd);
+		else {
+			standby_imap_append_finish(acmd,
+				STANDBY_IMAP_DISCONNECTED,
+				imap->disconnect_error);
+		}
+	} else {
+		standby_imap_append_failed(acmd, reply, "CREATE failed: ");
+	}
+	standby_imap_append_submit_more(batch);
+	standby_imap_cmd_done(imap);
+}
+
+static void
+standby_imap_append_callback(const struct imapc_command_reply *reply,
+			     void *context)
+{
+	struct standby_imap_append_cmd *acmd = context;
+	struct standby_imap_append_batch *batch = acmd->batch;
+	struct standby_imap *imap = batch->imap;
+	struct imapc_command *cmd;
+
+	standby_imap_cmd_reply(imap, reply);
+	if (reply->state == IMAPC_COMMAND_STATE_OK) {
+		standby_imap_append_parse_uid(acmd->append, reply);
+		standby_imap_mailbox_known(imap, acmd->mailbox_utf7);
+		standby_imap_append_finish(acmd, STANDBY_IMAP_OK, NULL);
+	} else if (reply->state == IMAPC_COMMAND_STATE_NO &&
+		   standby_imap_resp_key_is(reply, "TRYCREATE") &&
+		   !acmd->retried && imap->disconnect_error == NULL) {
+		/* create the folder, then try once more */
+		acmd->retried = TRUE;
+		if (hash_table_lookup(imap->known_mailboxes,
+				      acmd->mailbox_utf7) != NULL) {
+			/* created by us, but TRYCREATE again: the server
+			   is confused; fail after one more APPEND */
+			standby_imap_append_send(acmd);
+		} else {
+			cmd = standby_imap_cmd(imap,
+				standby_imap_create_callback, acmd);
+			imapc_command_sendf(cmd, "CREATE %s",
+					    acmd->mailbox_utf7);
+		}
+	} else {
+		standby_imap_append_failed(acmd, reply, "");
+	}
+	standby_imap_append_submit_more(batch);
+	standby_imap_cmd_done(imap);
+}
+
+static void standby_imap_append_send(struct standby_imap_append_cmd *acmd)
+{
+	struct standby_imap *imap = acmd->batch->imap;
+	struct imapc_command *cmd;
+	struct istream *input;
+
+	/* a stream of its own from offset 0 with a known size: %p sends
+	   it as a literal. Never IMAPC_COMMAND_FLAG_RETRIABLE. */
+	input = i_stream_create_range(acmd->append->input,
+				      acmd->start_offset, acmd->size);
+	cmd = standby_imap_cmd(imap, standby_imap_append_callback, acmd);
+	imapc_command_sendf(cmd, "APPEND %s%1s %p", acmd->mailbox_utf7,
+			    acmd->args, input);
+	i_stream_unref(&input);
+}
+
+static void
+standby_imap_append_start(struct standby_imap_append_batch *batch,
+			  struct standby_imap_append *append)
+{
+	struct standby_imap_append_cmd *acmd;
+	const char *name_utf7;
+	uoff_t size;
+
+	acmd = p_new(batch->pool, struct standby_imap_append_cmd, 1);
+	acmd->batch = batch;
+	acmd->append = append;
+	batch->in_flight++;
+
+	if (t_imap_utf8_to_utf7(append->mailbox, &name_utf7) < 0 ||
+	    *name_utf7 == '\0') {
+		standby_imap_append_finish(acmd, STANDBY_IMAP_PERMANENT,
+			t_strdup_printf("Invalid folder name: %s",
+					str_sanitize(append->mailbox, 128)));
+		return;
+	}
+	acmd->start_offset = append->input->v_offset;
+	if (i_stream_get_size(append->input, TRUE, &size) <= 0 ||
+	    size < acmd->start_offset) {
+		standby_imap_append_finish(acmd, STANDBY_IMAP_PERMANENT,
+			t_strdup_printf("Can't get size of %s: %s",
+				i_stream_get_name(append->input),
+				append->input->stream_errno != 0 ?
+				i_stream_get_error(append->input) :
+				"size unknown"));
+		return;
+	}
+	acmd->size = size - acmd->start_offset;
+	acmd->mailbox_utf7 = p_strdup(batch->pool, name_utf7);
+	acmd->args = p_strdup(batch->pool,
+			      standby_imap_append_args(batch->imap, append));
+	standby_imap_append_send(acmd);
+}
+
+static void
+standby_imap_append_submit_more(struct standby_imap_append_batch *batch)
+{
+	while (batch->in_flight < STANDBY_IMAP_MAX_APPENDS_IN_FLIGHT &&
+	       batch->next < batch->count &&
+	       batch->imap->disconnect_error == NULL) T_BEGIN {
+		standby_imap_append_start(batch,
+					  &batch->appends[batch->next++]);
+	} T_END;
+}
+
+int standby_imap_append_many(struct standby_imap *imap,
+			     struct standby_imap_append *appends,
+			     unsigned int count)
+{
+	struct standby_imap_append_batch batch;
+	uoff_t *offsets;
+	unsigned int i;
+
+	i_assert(imap->pending == 0);
+
+	offsets = t_new(uoff_t, count + 1);
+	for (i = 0; i < count; i++) {
+		offsets[i] = appends[i].input->v_offset;
+		appends[i].uidvalidity = 0;
+		appends[i].uid = 0;
+		appends[i].error = NULL;
+		appends[i].result = STANDBY_IMAP_DISCONNECTED;
+	}
+
+	i_zero(&batch);
+	batch.imap = imap;
+	batch.pool = pool_alloconly_create("standby imap append", 1024);
+	batch.appends = appends;
+	batch.count = count;
+
+	standby_imap_append_submit_more(&batch);
+	standby_imap_run(imap);
+	i_assert(batch.in_flight == 0);
+
+	for (i = 0; i < count; i++) {
+		/* errors move to the caller's data stack frame */
+		if (appends[i].error != NULL)
+			appends[i].error = t_strdup(appends[i].error);
+		else if (appends[i].result == STANDBY_IMAP_DISCONNECTED) {
+			appends[i].error = t_strdup(imap->disconnect_error != NULL ?
+				imap->disconnect_error : "Not sent");
+		}
+		i_stream_seek(appends[i].input, offsets[i]);
+	}
+	pool_unref(&batch.pool);
+	return imap->disconnect_error != NULL ? -1 : 0;
+}
+
+/* find_copy */
+
+static void
+standby_imap_find_callback(const struct imapc_command_reply *reply,
+			   void *context)
+{
+	struct standby_imap_find *ctx = context;
+
+	standby_imap_cmd_reply(ctx->imap, reply);
+	ctx->state = reply->state;
+	ctx->resp_key = reply->resp_text_key == NULL ? NULL :
+		t_strdup_noconst(reply->resp_text_key);
+	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		ctx->error = i_strdup(standby_imap_sanitize(ctx->imap,
+			reply->state == IMAPC_COMMAND_STATE_NO ||
+			ctx->imap->disconnect_error == NULL ?
+			reply->text_full : ctx->imap->disconnect_error));
+	}
+	standby_imap_cmd_done(ctx->imap);
+}
+
+static void
+standby_imap_examine_untagged(const struct imapc_untagged_reply *reply,
+			      void *context)
+{
+	struct standby_imap_find *ctx = context;
+
+	if (strcasecmp(reply->name, "OK") == 0 &&
+	    reply->resp_text_key != NULL &&
+	    strcasecmp(reply->resp_text_key, "UIDVALIDITY") == 0 &&
+	    reply->resp_text_value != NULL) {
+		if (str_to_uint32(reply->resp_text_value,
+				  &ctx->uidvalidity) < 0)
+			ctx->uidvalidity = 0;
+	}
+}
+
+static void
+standby_imap_search_untagged(const struct imapc_untagged_reply *reply,
+			     void *context)
+{
+	struct standby_imap_find *ctx = context;
+	const struct imap_arg *args = reply->args;
+	const char *atom;
+	uint32_t uid;
+
+	if (strcasecmp(reply->name, "SEARCH") != 0)
+		return;
+	for (; imap_arg_get_atom(args, &atom); args++) {
+		if (str_to_uint32(atom, &uid) == 0 && uid > 0)
+			array_push_back(&ctx->uids, &uid);
+	}
+}
+
+/* Compare two streams to the end; 1 equal, 0 different, -1 read error */
+static int standby_imap_streams_equal(struct istream *a, struct istream *b)
+{
+	const unsigned char *data_a, *data_b;
+	size_t size_a, size_b, n;
+	int ret_a, ret_b;
+
+	for (;;) {
+		ret_a = i_stream_read_more(a, &data_a, &size_a);
+		ret_b = i_stream_read_more(b, &data_b, &size_b);
+		if (ret_a <= 0 || ret_b <= 0)
+			break;
+		n = I_MIN(size_a, size_b);
+		if (memcmp(data_a, data_b, n) != 0)
+			return 0;
+		i_stream_skip(a, n);
+		i_stream_skip(b, n);
+	}
+	if (a->stream_errno != 0 || b->stream_errno != 0)
+		return -1;
+	/* blocking streams: 0 can't happen, -1 is EOF */
+	return ret_a == -1 && ret_b == -1 ? 1 : 0;
+}
+
+static void
+standby_imap_fetch_compare(struct standby_imap_find *ctx, uint32_t uid,
+			   struct istream *fetched)
+{
+	struct istream *input, *input_lf, *fetched_lf;
+	int ret;
+
+	/* IMAP servers may store bare LFs and send CRLFs: compare the
+	   messages with CRLF and LF as the same line end */
+	input = i_stream_create_range(ctx->input, ctx->start_offset,
+				      ctx->size);
+	input_lf = i_stream_create_lf(input);
+	fetched_lf = i_stream_create_lf(fetched);
+	ret = standby_imap_streams_equal(input_lf, fetched_lf);
+	if (ret < 0 && ctx->compare_error == NULL) {
+		ctx->compare_error = i_strdup_printf("read(%s) failed: %s",
+			input_lf->stream_errno != 0 ?
+			i_stream_get_name(input_lf) : "fetched message",
+			input_lf->stream_errno != 0 ?
+			i_stream_get_error(input_lf) :
+			i_stream_get_error(fetched_lf));
+	} else if (ret > 0) {
+		ctx->found_uid = uid;
+	}
+	i_stream_unref(&fetched_lf);
+	i_stream_unref(&input_lf);
+	i_stream_unref(&input);
+}
+
+static void
+standby_imap_fetch_untagged(const struct imapc_untagged_reply *reply,
+			    void *context)
+{
+	struct standby_imap_find *ctx = context;
+	const struct imap_arg *list, *body = NULL;
+	unsigned int i, count, body_idx = 0;
+	const char *key, *value;
+	struct istream *fetched = NULL;
+	uint32_t uid = 0;
+
+	if (ctx->found_uid != 0 || strcasecmp(reply->name, "FETCH") != 0 ||
+	    !imap_arg_get_list_full(&reply->args[0], &list, &count))
+		return;
+
+	for (i = 0; i + 1 < count + 1 && i + 1 <= count; i += 2) {
+		if (i + 1 > count || !imap_arg_get_atom(&list[i], &key))
+			break;
+		if (strcasecmp(key, "UID") == 0) {
+			if (!imap_arg_get_atom(&list[i+1], &value) ||
+			    str_to_uint32(value, &uid) < 0)
+				return;
+		} else if (strcasecmp(key, "BODY[]") == 0) {
+			body = &list[i+1];
+			body_idx = i + 1;
+		}
+	}
+	if (uid == 0 || body == NULL)
+		return;
+
+	if (body->type == IMAP_ARG_LITERAL_SIZE ||
+	    body->type == IMAP_ARG_LITERAL_SIZE_NONSYNC) {
+		/* large literal: imapc wrote it to a file */
+		for (i = 0; i < reply->file_args_count; i++) {
+			const struct imapc_arg_file *farg = &reply->file_args[i];
+
+			if (farg->parent_arg == &reply->args[0] &&
+			    farg->list_idx == body_idx) {
+				fetched = i_stream_create_fd(farg->fd,
+							     IO_BLOCK_SIZE);
+				i_stream_set_name(fetched, "FETCH BODY[]");
+				break;
+			}
+		}
+	} else if (body->type == IMAP_ARG_STRING ||
+		   body->type == IMAP_ARG_LITERAL) {
+		fetched = i_stream_create_from_data(body->_data.str,
+						    body->str_len);
+	}
+	if (fetched == NULL)
+		return;
+	standby_imap_fetch_compare(ctx, uid, fetched);
+	i_stream_unref(&fetched);
+}
+
+/* Size of the message from its current offset to the end, and the size
+   it has when every bare LF is a CRLF */
+static int
+standby_imap_input_sizes(struct istream *input, uoff_t *size_r,
+			 uoff_t *crlf_size_r, const char **error_r)
+{
+	const unsigned char *data;
+	size_t size, i;
+	uoff_t total = 0, bare_lfs = 0;
+	bool prev_cr = FALSE;
+	int ret;
+
+	while ((ret = i_stream_read_more(input, &data, &size)) > 0) {
+		for (i = 0; i < size; i++) {
+			if (data[i] == '\n' && !prev_cr)
+				bare_lfs++;
+			prev_cr = data[i] == '\r';
+		}
+		total += size;
+		i_stream_skip(input, size);
+	}
+	if (input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s",
+					   i_stream_get_name(input),
+					   i_stream_get_error(input));
+		return -1;
+	}
+	*size_r = total;
+	*crlf_size_r = total + bare_lfs;
+	return 0;
+}
+
+static int uint32_cmp(const uint32_t *a, const uint32_t *b)
+{
+	return *a < *b ? -1 : (*a > *b ? 1 : 0);
+}
+
+static void
+standby_imap_find_run(struct standby_imap_find *ctx,
+		      imapc_untagged_callback_t *untagged,
+		      const char *cmd_str)
+{
+	struct standby_imap *imap = ctx->imap;
+	struct imapc_command *cmd;
+
+	i_free(ctx->error);
+	ctx->state = IMAPC_COMMAND_STATE_DISCONNECTED;
+	if (imap->disconnect_error != NULL) {
+		ctx->error = i_strdup(imap->disconnect_error);
+		return;
+	}
+	imap->untagged_callback = untagged;
+	imap->untagged_context = ctx;
+	cmd = standby_imap_cmd(imap, standby_imap_find_callback, ctx);
+	imapc_command_send(cmd, cmd_str);
+	standby_imap_run(imap);
+	imap->untagged_callback = NULL;
+	imap->untagged_context = NULL;
+}
+
+static int
+standby_imap_find_copy_real(struct standby_imap_find *ctx,
+			    const char *mailbox, const char **error_r)
+{
+	const uint32_t *uids;
+	unsigned int i, count, first;
+	const char *name_utf7;
+	uoff_t size, crlf_size;
+	string_t *cmd;
+	struct istream *input;
+	int ret;
+
+	if (t_imap_utf8_to_utf7(mailbox, &name_utf7) < 0) {
+		*error_r = t_strdup_printf("Invalid folder name: %s",
+					   str_sanitize(mailbox, 128));
+		return -1;
+	}
+	input = i_stream_create_range(ctx->input, ctx->start_offset,
+				      (uoff_t)-1);
+	ret = standby_imap_input_sizes(input, &size, &crlf_size, error_r);
+	i_stream_unref(&input);
+	if (ret < 0)
+		return -1;
+	ctx->size = size;
+	if (size == 0 || crlf_size >= (uoff_t)UINT_MAX)
+		return 0;
+
+	cmd = t_str_new(128);
+	str_append(cmd, "EXAMINE ");
+	imap_append_quoted(cmd, name_utf7);
+	standby_imap_find_run(ctx, standby_imap_examine_untagged, str_c(cmd));
+	if (ctx->state == IMAPC_COMMAND_STATE_NO &&
+	    (ctx->resp_key == NULL ||
+	     strcasecmp(ctx->resp_key, "NONEXISTENT") == 0)) {
+		e_debug(ctx->imap->event, "find_copy: %s: %s",
+			mailbox, ctx->error);
+		return 0;
+	}
+	if (ctx->state != IMAPC_COMMAND_STATE_OK) {
+		*error_r = t_strdup_printf("EXAMINE %s failed: %s",
+					   mailbox, ctx->error);
+		return -1;
+	}
+
+	str_truncate(cmd, 0);
+	str_printfa(cmd, "UID SEARCH LARGER %"PRIuUOFF_T
+		    " SMALLER %"PRIuUOFF_T, size - 1, crlf_size + 1);
+	standby_imap_find_run(ctx, standby_imap_search_untagged, str_c(cmd));
+	if (ctx->state != IMAPC_COMMAND_STATE_OK) {
+		*error_r = t_strdup_printf("SEARCH in %s failed: %s",
+					   mailbox, ctx->error);
+		return -1;
+	}
+	array_sort(&ctx->uids, uint32_cmp);
+	uids = array_get(&ctx->uids, &count);
+	if (count == 0)
+		return 0;
+
+	first = count > STANDBY_IMAP_MAX_FIND_CANDIDATES ?
+		count - STANDBY_IMAP_MAX_FIND_CANDIDATES : 0;
+	str_truncate(cmd, 0);
+	str_append(cmd, "UID FETCH ");
+	for (i = first; i < count; i++) {
+		if (i > first)
+			str_append_c(cmd, ',');
+		str_printfa(cmd, "%u", uids[i]);
+	}
+	str_append(cmd, " (UID BODY.PEEK[])");
+	e_debug(ctx->imap->event, "find_copy: %u candidates in %s",
+		count - first, mailbox);
+	standby_imap_find_run(ctx, standby_imap_fetch_untagged, str_c(cmd));
+	if (ctx->found_uid != 0)
+		return 1;
+	if (ctx->compare_error != NULL) {
+		*error_r = t_strdup(ctx->compare_error);
+		return -1;
+	}
+	if (ctx->state != IMAPC_COMMAND_STATE_OK) {
+		*error_r = t_strdup_printf("FETCH in %s failed: %s",
+					   mailbox, ctx->error);
+		return -1;
+	}
+	return 0;
+}
+
+int standby_imap_find_copy(struct standby_imap *imap, const char *mailbox,
+			   struct istream *input, uint32_t *uidvalidity_r,
+			   uint32_t *uid_r, const char **error_r)
+{
+	struct standby_imap_find ctx;
+	const char *error = NULL;
+	int ret;
+
+	i_assert(imap->pending == 0);
+
+	*uidvalidity_r = 0;
+	*uid_r = 0;
+	if (imap->disconnect_error != NULL) {
+		*error_r = t_strdup(imap->disconnect_error);
+		return -1;
+	}
+
+	i_zero(&ctx);
+	ctx.imap = imap;
+	ctx.input = input;
+	ctx.start_offset = input->v_offset;
+	i_array_init(&ctx.uids, 64);
+
+	T_BEGIN {
+		ret = standby_imap_find_copy_real(&ctx, mailbox, &error);
+		if (ret < 0)
+			error = i_strdup(error);
+	} T_END;
+	i_stream_seek(input, ctx.start_offset);
+
+	if (ret < 0) {
+		*error_r = t_strdup(error);
+		i_free_and_null(error);
+	} else if (ret > 0) {
+		*uidvalidity_r = ctx.uidvalidity;
+		*uid_r = ctx.found_uid;
+		e_debug(imap->event, "find_copy: found in %s as uid %u",
+			mailbox, ctx.found_uid);
+	} else if (ret == 0) {
+		*uidvalidity_r = ctx.uidvalidity;
+	}
+	array_free(&ctx.uids);
+	i_free(ctx.error);
+	i_free(ctx.compare_error);
+	return ret;
+}

@@ -1,0 +1,135 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "strescape.h"
+#include "istream.h"
+#include "write-full.h"
+#include "standby-ledger.h"
+
+#include <stdio.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#define STANDBY_STATE_FILE_MODE 0600
+
+int standby_ledger_append(const char *state_dir,
+			  const struct standby_ledger_record *rec,
+			  const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/ledger", NULL);
+	string_t *line = t_str_new(256);
+	int fd, ret = 0;
+
+	str_printfa(line, "%s\t%s\t%u\t%u\t%"PRIuUOFF_T"\t%s\t%ld\t%s\n",
+		    rec->id, str_tabescape(rec->mailbox), rec->uidvalidity,
+		    rec->uid, rec->size, rec->sha256_hex,
+		    (long)rec->accepted, rec->direction);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT,
+		  STANDBY_STATE_FILE_MODE);
+	if (fd == -1) {
+		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+		return -1;
+	}
+	if (write_full(fd, str_data(line), str_len(line)) < 0) {
+		*error_r = t_strdup_printf("write(%s) failed: %m", path);
+		ret = -1;
+	} else if (fdatasync(fd) < 0) {
+		*error_r = t_strdup_printf("fdatasync(%s) failed: %m", path);
+		ret = -1;
+	}
+	if (close(fd) < 0 && ret == 0) {
+		*error_r = t_strdup_printf("close(%s) failed: %m", path);
+		ret = -1;
+	}
+	return ret;
+}
+
+int standby_status_read(const char *state_dir, pool_t pool,
+			ARRAY_TYPE(const_string) *keyvalues_r,
+			const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/status", NULL);
+	struct istream *input;
+	const char *line, *p;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+		return -1;
+	}
+	input = i_stream_create_fd_autoclose(&fd, 4096);
+	while ((line = i_stream_read_next_line(input)) != NULL) {
+		p = strchr(line, '=');
+		if (p == NULL)
+			continue;
+		const char *key = p_strdup_until(pool, line, p);
+		const char *value = p_strdup(pool, t_str_tabunescape(p + 1));
+		array_push_back(keyvalues_r, &key);
+		array_push_back(keyvalues_r, &value);
+	}
+	if (input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s", path,
+					   i_stream_get_error(input));
+		ret = -1;
+	}
+	i_stream_unref(&input);
+	return ret < 0 ? -1 : 1;
+}
+
+int standby_status_update(const char *state_dir, const char *key,
+			  const char *value, const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/status", NULL);
+	const char *tmp_path = t_strconcat(path, ".tmp", NULL);
+	ARRAY_TYPE(const_string) kv;
+	const char *const *pairs;
+	unsigned int i, count;
+	string_t *data = t_str_new(256);
+	bool found = FALSE;
+	int fd, ret = 0;
+
+	t_array_init(&kv, 16);
+	if (standby_status_read(state_dir, unsafe_data_stack_pool, &kv,
+				error_r) < 0)
+		return -1;
+	pairs = array_get(&kv, &count);
+	for (i = 0; i + 1 < count; i += 2) {
+		const char *v = pairs[i + 1];
+
+		if (strcmp(pairs[i], key) == 0) {
+			v = value;
+			found = TRUE;
+		}
+		str_printfa(data, "%s=%s\n", pairs[i], str_tabescape(v));
+	}
+	if (!found)
+		str_printfa(data, "%s=%s\n", key, str_tabescape(value));
+
+	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC,
+		  STANDBY_STATE_FILE_MODE);
+	if (fd == -1) {
+		*error_r = t_strdup_printf("open(%s) failed: %m", tmp_path);
+		return -1;
+	}
+	if (write_full(fd, str_data(data), str_len(data)) < 0) {
+		*error_r = t_strdup_printf("write(%s) failed: %m", tmp_path);
+		ret = -1;
+	}
+	if (close(fd) < 0 && ret == 0) {
+		*error_r = t_strdup_printf("close(%s) failed: %m", tmp_path);
+		ret = -1;
+	}
+	if (ret == 0 && rename(tmp_path, path) < 0) {
+		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
+					   tmp_path, path);
+		ret = -1;
+	}
+	if (ret < 0)
+		i_unlink_if_exists(tmp_path);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+#ifndef STANDBY_LEDGER_H
+#define STANDBY_LEDGER_H
+
+/* The ledger: what the standby accepted, one line per copy, appended in
+   <state_dir>/ledger:
+     <entry id>\t<tab-escaped mailbox>\t<uidvalidity>\t<uid>\t<size>\t
+     <sha256 hex of the body>\t<accepted unix time>\t<direction>\n
+   uidvalidity/uid are 0 when the standby has no UIDPLUS. Used by verify
+   and failback to recognise mirrored copies without trusting headers. */
+struct standby_ledger_record {
+	const char *id;
+	const char *mailbox;
+	uint32_t uidvalidity, uid;
+	uoff_t size;
+	const char *sha256_hex;
+	time_t accepted;
+	const char *direction;
+};
+
+int standby_ledger_append(const char *state_dir,
+			  const struct standby_ledger_record *rec,
+			  const char **error_r);
+
+/* Per-user status, rewritten atomically: <state_dir>/status with
+   key=value lines. Keys used: last_success, last_error, last_error_time,
+   queue_write_failures. */
+int standby_status_update(const char *state_dir, const char *key,
+			  const char *value, const char **error_r);
+/* Read all keys; returns 0 when the file does not exist. */
+int standby_status_read(const char *state_dir, pool_t pool,
+			ARRAY_TYPE(const_string) *keyvalues_r,
+			const char **error_r);
+
+#endif

@@ -1,0 +1,56 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+#ifndef EXT_MIRROR_COMMON_H
+#define EXT_MIRROR_COMMON_H
+
+#include "sieve-common.h"
+#include "standby-common.h"
+
+struct sieve_execute_env;
+
+/* Longest standby folder name accepted (bytes, UTF-8). IMAP has no limit,
+   but real servers refuse long names (Dovecot: 255 per level); 1024 leaves
+   room for a few hierarchy levels and keeps queue headers small. */
+#define EXT_MIRROR_MAILBOX_MAX_LEN 1024
+/* Longest keyword accepted (bytes) */
+#define EXT_MIRROR_KEYWORD_MAX_LEN 255
+
+/*
+ * Extension
+ */
+
+struct ext_mirror_context {
+	/* The environment extension (NULL when it is not available) */
+	const struct sieve_extension *env_ext;
+};
+
+extern const struct sieve_extension_def ext_vnd_standby_mirror;
+
+/*
+ * Command and operation
+ */
+
+extern const struct sieve_command_def cmd_mirror;
+extern const struct sieve_operation_def ext_mirror_operation;
+
+/*
+ * Names (shared by compile-time and runtime checks)
+ */
+
+/* A standby folder name given with :mailbox. Returns FALSE with *error_r
+   describing the problem. */
+bool ext_mirror_mailbox_is_valid(const char *mailbox, const char **error_r);
+/* An IMAP system flag (except \Recent) or keyword atom. */
+bool ext_mirror_flag_is_valid(const char *flag, const char **error_r);
+
+/*
+ * Direction (environment item "vnd.standby.direction")
+ */
+
+enum standby_direction
+ext_mirror_get_direction(const struct sieve_execute_env *eenv);
+
+void ext_standby_environment_items_register(
+	const struct sieve_extension *ext,
+	const struct sieve_runtime_env *renv);
+
+#endif

@@ -1,0 +1,63 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+
+#include "sieve-common.h"
+#include "sieve-extensions.h"
+#include "sieve-execute.h"
+#include "sieve-runtime.h"
+#include "sieve-interpreter.h"
+#include "sieve-ext-environment.h"
+
+#include "ext-mirror-common.h"
+
+/* Which way a message travels, decided from how Sieve is run:
+
+   - outgoing: the script runs on a message without an envelope. That is
+     imapsieve (APPEND/COPY into the Sent mailbox), which always executes
+     with SIEVE_EXECUTE_FLAG_NO_ENVELOPE.
+   - incoming: everything else. That is delivery by LMTP/LDA (env_location
+     SIEVE_ENV_LOCATION_MDA, envelope present), and the tools sievec,
+     sieve-test and doveadm sieve, which simulate a delivery.
+
+   The environment location alone cannot tell: imapsieve runs with
+   SIEVE_ENV_LOCATION_MS, but so do the sieve tools (lib-sieve-tool), and
+   "post-delivery" is a delivery phase, not a location. The execute flag
+   is what imapsieve sets and delivery never does.
+
+   The same rule fills the direction of queued entries, so the script's
+   view and the worker's default folder always agree. */
+enum standby_direction
+ext_mirror_get_direction(const struct sieve_execute_env *eenv)
+{
+	if ((eenv->flags & SIEVE_EXECUTE_FLAG_NO_ENVELOPE) != 0)
+		return STANDBY_DIRECTION_OUTGOING;
+	return STANDBY_DIRECTION_INCOMING;
+}
+
+/* vnd.standby.direction */
+
+static const char *
+envit_standby_direction_get_value(const struct sieve_runtime_env *renv,
+				  const char *name ATTR_UNUSED)
+{
+	return standby_direction_to_str(
+		ext_mirror_get_direction(renv->exec_env));
+}
+
+static const struct sieve_environment_item standby_direction_env_item = {
+	.name = "vnd.standby.direction",
+	.get_value = envit_standby_direction_get_value,
+};
+
+void ext_standby_environment_items_register(
+	const struct sieve_extension *ext,
+	const struct sieve_runtime_env *renv)
+{
+	const struct ext_mirror_context *extctx = ext->context;
+
+	if (extctx == NULL || extctx->env_ext == NULL)
+		return;
+	sieve_environment_item_register(extctx->env_ext, renv->interp,
+					&standby_direction_env_item);
+}

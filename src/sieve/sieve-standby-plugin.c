@@ -1,0 +1,51 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+
+#include "sieve-common.h"
+#include "sieve-extensions.h"
+
+#include "ext-mirror-common.h"
+#include "sieve-standby-plugin.h"
+
+/* The plugin is loaded per Sieve instance (per LMTP recipient, per IMAP
+   session, per sievec run) and dlclosed afterwards: everything it keeps
+   lives in the context Pigeonhole hands back to _unload(). */
+
+struct sieve_standby_plugin_context {
+	const struct sieve_extension *ext_mirror;
+};
+
+const char *sieve_standby_plugin_version = PIGEONHOLE_ABI_VERSION;
+
+void sieve_standby_plugin_load(struct sieve_instance *svinst, void **context)
+{
+	struct sieve_standby_plugin_context *pctx;
+
+	pctx = i_new(struct sieve_standby_plugin_context, 1);
+	/* load=FALSE: scripts see it only when the admin enables it with
+	   sieve_extensions = +vnd.standby.mirror (or the global variant) */
+	pctx->ext_mirror = sieve_extension_register(
+		svinst, &ext_vnd_standby_mirror, FALSE);
+
+	e_debug(svinst->event, "Sieve standby plugin for %s version %s loaded",
+		PIGEONHOLE_NAME, PIGEONHOLE_VERSION_FULL);
+	*context = pctx;
+}
+
+void sieve_standby_plugin_unload(struct sieve_instance *svinst ATTR_UNUSED,
+				 void *context)
+{
+	struct sieve_standby_plugin_context *pctx = context;
+
+	sieve_extension_unregister(pctx->ext_mirror);
+	i_free(pctx);
+}
+
+void sieve_standby_plugin_init(void)
+{
+}
+
+void sieve_standby_plugin_deinit(void)
+{
+}

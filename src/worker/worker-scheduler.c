@@ -1,0 +1,385 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "hash.h"
+#include "ioloop.h"
+#include "fd-util.h"
+#include "child-wait.h"
+#include "master-service.h"
+#include "mail-user.h"
+#include "mail-storage-service.h"
+#include "standby-common.h"
+#include "standby-settings.h"
+#include "standby-queue.h"
+#include "standby-poke.h"
+#include "standby-drain.h"
+#include "worker-scheduler.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sysexits.h>
+
+/* Drains that may run at the same time (one child process each). */
+#define WORKER_MAX_PARALLEL 4
+/* A safety net for pokes that never arrived (worker down while mail was
+   queued): every user's queue is looked at this often, and at start. */
+#define WORKER_SCAN_INTERVAL_SECS (10*60)
+/* Retry a user whose drain child failed (crashed, lookup failed). */
+#define WORKER_CHILD_FAILURE_RETRY_SECS 30
+
+struct worker_user {
+	char *username;
+	/* when the next drain is due; 0 = nothing to do */
+	time_t due;
+	pid_t pid;
+	int result_fd;
+	/* poked while its drain was running: run again right after */
+	bool again;
+};
+
+static struct mail_storage_service_ctx *worker_storage_service;
+static HASH_TABLE(char *, struct worker_user *) worker_users;
+static struct child_wait *worker_child_wait;
+static struct timeout *worker_to_due, *worker_to_scan;
+static unsigned int worker_running;
+static pid_t worker_scan_pid;
+static struct event *worker_event;
+
+static void worker_schedule(void);
+
+static void worker_child_prepare(void)
+{
+	/* The child gets a loop of its own: it must not serve the parent's
+	   listeners and timers. */
+	(void)io_loop_create();
+}
+
+static void worker_child_report(int result_fd, const char *line)
+{
+	/* a short line into an empty pipe: never blocks, never short */
+	if (write(result_fd, line, strlen(line)) < 0)
+		e_error(worker_event, "write(result pipe) failed: %m");
+}
+
+static void ATTR_NORETURN
+worker_child_drain(const char *username, int result_fd)
+{
+	struct mail_storage_service_input input;
+	struct mail_storage_service_user *service_user;
+	struct standby_drain_result result;
+	const struct standby_settings *set;
+	struct mail_user *user;
+	const char *error;
+	int ret, exit_code = EX_OK;
+
+	worker_child_prepare();
+	i_zero(&input);
+	input.module = "mail";
+	input.service = "standby-worker";
+	input.username = username;
+	ret = mail_storage_service_lookup_next(worker_storage_service, &input,
+					       &service_user, &user, &error);
+	if (ret <= 0) {
+		e_error(worker_event, "User %s lookup failed: %s", username,
+			ret == 0 ? "Unknown user" : error);
+		_exit(EX_TEMPFAIL);
+	}
+	ret = standby_settings_get_user(user, &set, &error);
+	if (ret < 0) {
+		e_error(user->event, "standby: Invalid settings: %s", error);
+		exit_code = EX_CONFIG;
+	} else if (ret == 0) {
+		e_debug(user->event, "standby: Not configured for this user");
+		worker_child_report(result_fd, "0\t0\n");
+	} else if (standby_drain_run(set, username, user->event, 0,
+				     &result, &error) < 0) {
+		e_error(user->event, "standby: %s", error);
+		exit_code = EX_TEMPFAIL;
+	} else {
+		worker_child_report(result_fd, t_strdup_printf(
+			"%u\t%ld\n", result.remaining,
+			(long)result.next_attempt));
+	}
+	mail_user_deinit(&user);
+	mail_storage_service_user_unref(&service_user);
+	_exit(exit_code);
+}
+
+/* Look through every user's queue: poke the users with entries. */
+static void ATTR_NORETURN worker_child_scan(void)
+{
+	struct mail_storage_service_input input;
+	struct mail_storage_service_user *service_user;
+	const struct standby_settings *set;
+	struct mail_user *user;
+	const char *username, *error;
+	unsigned int users = 0, found = 0;
+	int ret;
+
+	worker_child_prepare();
+	mail_storage_service_all_init(worker_storage_service);
+	while ((ret = mail_storage_service_all_next(worker_storage_service,
+						    &username)) > 0) T_BEGIN {
+		i_zero(&input);
+		input.module = "mail";
+		input.service = "standby-worker";
+		input.username = username;
+		input.flags_override_add =
+			MAIL_STORAGE_SERVICE_FLAG_TEMP_PRIV_DROP |
+			MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES;
+		users++;
+		if (mail_storage_service_lookup_next(worker_storage_service,
+						     &input, &service_user,
+						     &user, &error) > 0) {
+			if (standby_settings_get_user(user, &set, &error) > 0) {
+				ARRAY_TYPE(standby_queue_item) items;
+				struct standby_queue *queue =
+					standby_queue_init(set->state_dir,
+							   user->event);
+
+				t_array_init(&items, 16);
+				if (standby_queue_list(queue,
+						STANDBY_QUEUE_DIR_QUEUE,
+						pool_datastack_create(),
+						&items, &error) == 0 &&
+				    array_count(&items) > 0) {
+					found++;
+					if (standby_poke(
+						user->set->base_dir, username,
+						&error) < 0)
+						e_error(worker_event, "%s",
+							error);
+				}
+				standby_queue_deinit(&queue);
+			}
+			mail_user_deinit(&user);
+			mail_storage_service_user_unref(&service_user);
+		}
+	} T_END;
+	if (ret < 0)
+		e_error(worker_event, "Iterating the userdb failed");
+	e_debug(worker_event, "Scan: %u users, %u with queued entries",
+		users, found);
+	_exit(ret < 0 ? EX_TEMPFAIL : EX_OK);
+}
+
+static struct worker_user *worker_user_get(const char *username)
+{
+	struct worker_user *wuser;
+
+	wuser = hash_table_lookup(worker_users, username);
+	if (wuser == NULL) {
+		wuser = i_new(struct worker_user, 1);
+		wuser->username = i_strdup(username);
+		wuser->result_fd = -1;
+		hash_table_insert(worker_users, wuser->username, wuser);
+	}
+	return wuser;
+}
+
+static void worker_user_free(struct worker_user *wuser)
+{
+	hash_table_remove(worker_users, wuser->username);
+	i_free(wuser->username);
+	i_free(wuser);
+}
+
+static void worker_user_start(struct worker_user *wuser)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		e_error(worker_event, "pipe() failed: %m");
+		return;
+	}
+	fd_set_nonblock(fds[1], TRUE);
+	pid = fork();
+	if (pid < 0) {
+		e_error(worker_event, "fork() failed: %m");
+		i_close_fd(&fds[0]);
+		i_close_fd(&fds[1]);
+		return;
+	}
+	if (pid == 0) {
+		i_close_fd(&fds[0]);
+		worker_child_drain(wuser->username, fds[1]);
+	}
+	i_close_fd(&fds[1]);
+	wuser->pid = pid;
+	wuser->result_fd = fds[0];
+	wuser->due = 0;
+	wuser->again = FALSE;
+	worker_running++;
+	child_wait_add_pid(worker_child_wait, pid);
+	e_debug(worker_event, "Draining %s (pid %ld)", wuser->username,
+		(long)pid);
+}
+
+static void worker_user_finished(struct worker_user *wuser, int status)
+{
+	char buf[128];
+	unsigned int remaining;
+	long next_attempt;
+	ssize_t ret;
+
+	ret = read(wuser->result_fd, buf, sizeof(buf) - 1);
+	i_close_fd(&wuser->result_fd);
+	wuser->pid = 0;
+	worker_running--;
+
+	buf[ret > 0 ? ret : 0] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK ||
+	    sscanf(buf, "%u\t%ld", &remaining, &next_attempt) != 2) {
+		e_error(worker_event, "Drain of %s failed (status %d), "
+			"retrying in %d s", wuser->username, status,
+			WORKER_CHILD_FAILURE_RETRY_SECS);
+		wuser->due = ioloop_time + WORKER_CHILD_FAILURE_RETRY_SECS;
+	} else if (remaining == 0) {
+		wuser->due = 0;
+	} else {
+		wuser->due = I_MAX((time_t)next_attempt, ioloop_time);
+	}
+	if (wuser->again)
+		wuser->due = ioloop_time;
+	if (wuser->due == 0)
+		worker_user_free(wuser);
+}
+
+static void worker_child_exited(const struct child_wait_status *status,
+				void *context ATTR_UNUSED)
+{
+	struct hash_iterate_context *iter;
+	struct worker_user *wuser, *found = NULL;
+	char *username;
+
+	child_wait_remove_pid(worker_child_wait, status->pid);
+	if (status->pid == worker_scan_pid) {
+		worker_scan_pid = 0;
+		worker_running--;
+		worker_schedule();
+		return;
+	}
+	iter = hash_table_iterate_init(worker_users);
+	while (hash_table_iterate(iter, worker_users, &username, &wuser)) {
+		if (wuser->pid == status->pid) {
+			found = wuser;
+			break;
+		}
+	}
+	hash_table_iterate_deinit(&iter);
+	if (found != NULL)
+		worker_user_finished(found, status->status);
+	worker_schedule();
+}
+
+static void worker_due_timeout(void *context ATTR_UNUSED)
+{
+	timeout_remove(&worker_to_due);
+	worker_schedule();
+}
+
+/* Start what is due while slots are free; arm the timer for the rest. */
+static void worker_schedule(void)
+{
+	struct hash_iterate_context *iter;
+	struct worker_user *wuser, *next = NULL;
+	char *username;
+	time_t next_due = 0;
+	bool started;
+
+	do {
+		started = FALSE;
+		next = NULL;
+		next_due = 0;
+		iter = hash_table_iterate_init(worker_users);
+		while (hash_table_iterate(iter, worker_users,
+					  &username, &wuser)) {
+			if (wuser->pid != 0 || wuser->due == 0)
+				continue;
+			if (next == NULL || wuser->due < next->due)
+				next = wuser;
+		}
+		hash_table_iterate_deinit(&iter);
+		if (next == NULL)
+			break;
+		if (next->due <= ioloop_time &&
+		    worker_running < WORKER_MAX_PARALLEL) {
+			worker_user_start(next);
+			started = next->pid != 0;
+		} else {
+			next_due = next->due;
+		}
+	} while (started);
+
+	timeout_remove(&worker_to_due);
+	if (next_due != 0 && worker_running < WORKER_MAX_PARALLEL) {
+		worker_to_due = timeout_add(
+			(next_due - ioloop_time) * 1000 + 10,
+			worker_due_timeout, NULL);
+	}
+}
+
+void worker_scheduler_poke(const char *username)
+{
+	struct worker_user *wuser = worker_user_get(username);
+
+	if (wuser->pid != 0)
+		wuser->again = TRUE;
+	else
+		wuser->due = ioloop_time;
+	worker_schedule();
+}
+
+static void worker_scan_start(void *context ATTR_UNUSED)
+{
+	pid_t pid;
+
+	if (worker_scan_pid != 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		e_error(worker_event, "fork() failed: %m");
+		return;
+	}
+	if (pid == 0)
+		worker_child_scan();
+	worker_scan_pid = pid;
+	worker_running++;
+	child_wait_add_pid(worker_child_wait, pid);
+}
+
+void worker_scheduler_init(struct mail_storage_service_ctx *storage_service)
+{
+	worker_storage_service = storage_service;
+	worker_event = event_create(NULL);
+	event_add_category(worker_event, &event_category_standby);
+	event_set_append_log_prefix(worker_event, "standby-worker: ");
+	hash_table_create(&worker_users, default_pool, 0, str_hash, strcmp);
+	worker_child_wait = child_wait_new(worker_child_exited, NULL);
+	worker_to_scan = timeout_add(WORKER_SCAN_INTERVAL_SECS * 1000,
+				     worker_scan_start, NULL);
+	worker_scan_start(NULL);
+}
+
+void worker_scheduler_deinit(void)
+{
+	struct hash_iterate_context *iter;
+	struct worker_user *wuser;
+	char *username;
+
+	timeout_remove(&worker_to_scan);
+	timeout_remove(&worker_to_due);
+	child_wait_free(&worker_child_wait);
+	iter = hash_table_iterate_init(worker_users);
+	while (hash_table_iterate(iter, worker_users, &username, &wuser)) {
+		i_close_fd(&wuser->result_fd);
+		i_free(wuser->username);
+		i_free(wuser);
+	}
+	hash_table_iterate_deinit(&iter);
+	hash_table_destroy(&worker_users);
+	event_unref(&worker_event);
+}

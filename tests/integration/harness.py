@@ -1,0 +1,1063 @@
+"""Integration test harness: two private Dovecot instances on loopback.
+
+* the *primary*: LMTP + IMAP + ManageSieve, Pigeonhole, and (when mirror=True)
+  the dovecot-standby plugins and worker service;
+* the *standby*: plain IMAP (STARTTLS and imaps) + POP3, like a free-mail
+  account at another provider.
+
+Each instance has its own dovecot.conf, base_dir, state_dir, instance_name,
+log, TLS certificate (signed by a per-run private CA) and passwd-file, and
+listens on free 127.0.0.1 ports.  /etc/dovecot is never read or touched.
+
+Stdlib only (imaplib, smtplib, ssl, subprocess).  Must run as root.
+"""
+
+import datetime
+import grp
+import imaplib
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+
+VMAIL_UID = 5000
+VMAIL_GID = 5000
+VMAIL_NAME = "vmail"
+
+DOVECOT_LIBDIR = "/usr/lib/dovecot"
+MAIL_PLUGIN = DOVECOT_LIBDIR + "/modules/lib20_standby_plugin.so"
+SIEVE_PLUGIN = DOVECOT_LIBDIR + "/modules/sieve/lib90_sieve_standby_plugin.so"
+WORKER = DOVECOT_LIBDIR + "/standby-worker"
+STANDBY_FILES = (MAIL_PLUGIN, SIEVE_PLUGIN, WORKER)
+
+# Headers the mirror may add to the copy; stripped before comparing bytes.
+# The design says the bytes are unchanged, so this is empty.
+STRIP_HEADERS = ()
+
+KEEP = os.environ.get("KEEP", "") not in ("", "0")
+
+
+class HarnessError(Exception):
+    """The test environment itself could not be set up."""
+
+
+# ---------------------------------------------------------------- helpers
+
+def wait_until(predicate, timeout=10.0, interval=0.05, what=None):
+    """Poll predicate() until it returns a true value (returned) or raise
+    AssertionError after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    delay = interval
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s"
+                                 % (timeout, what or getattr(
+                                     predicate, "__name__", "condition")))
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.5)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie is not alive
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def run(cmd, **kw):
+    kw.setdefault("check", True)
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    try:
+        return subprocess.run(cmd, **kw)
+    except subprocess.CalledProcessError as e:
+        raise HarnessError("%s failed (%d): %s" % (
+            " ".join(cmd), e.returncode,
+            (e.stderr or b"").decode(errors="replace").strip()))
+
+
+def atomic_write(path, data, mode=0o644, uid=None, gid=None):
+    if isinstance(data, str):
+        data = data.encode()
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, mode)
+    if uid is not None:
+        os.chown(tmp, uid, gid)
+    os.rename(tmp, path)
+
+
+def ensure_vmail():
+    """The unprivileged uid/gid 5000 that owns the mail homes."""
+    try:
+        grp.getgrgid(VMAIL_GID)
+    except KeyError:
+        run(["groupadd", "-g", str(VMAIL_GID), VMAIL_NAME])
+    try:
+        pwd.getpwuid(VMAIL_UID)
+    except KeyError:
+        run(["useradd", "-u", str(VMAIL_UID), "-g", str(VMAIL_GID), "-M",
+             "-d", "/nonexistent", "-s", "/usr/sbin/nologin", VMAIL_NAME])
+
+
+def standby_installed():
+    """List of the dovecot-standby files that `make install` has not (yet)
+    put in place."""
+    return [p for p in STANDBY_FILES if not os.path.exists(p)]
+
+
+# ---------------------------------------------------------------- mUTF-7
+
+def mutf7_encode(name):
+    """RFC 3501 modified UTF-7 for IMAP mailbox names."""
+    import base64
+    out, buf = [], []
+
+    def flush():
+        if buf:
+            b = "".join(buf).encode("utf-16-be")
+            out.append("&" + base64.b64encode(b).decode().rstrip("=")
+                       .replace("/", ",") + "-")
+            buf.clear()
+    for ch in name:
+        if 0x20 <= ord(ch) <= 0x7e:
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            buf.append(ch)
+    flush()
+    return "".join(out)
+
+
+def mutf7_decode(name):
+    import base64
+
+    def dec(m):
+        s = m.group(1)
+        if s == "":
+            return "&"
+        s = s.replace(",", "/")
+        s += "=" * (-len(s) % 4)
+        return base64.b64decode(s).decode("utf-16-be")
+    return re.sub(r"&([^-]*)-", dec, name)
+
+
+def imap_quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ---------------------------------------------------------------- messages
+
+_msg_counter = [0]
+
+
+def make_msg(subject="test", sender="sender@example.org",
+             to="alice@primary.test", body=None, headers=(), msgid=None,
+             date=None):
+    """A small RFC 5322 message with CRLF line endings (bytes). A unique
+    Message-ID is generated unless given."""
+    _msg_counter[0] += 1
+    if msgid is None:
+        msgid = "<%d.%s@dsb.test>" % (_msg_counter[0], secrets.token_hex(6))
+    if date is None:
+        date = "Mon, 02 Jan 2023 10:00:00 +0100"
+    if body is None:
+        body = "Hello,\r\nthis is message %d.\r\n" % _msg_counter[0]
+    lines = ["From: %s" % sender, "To: %s" % to, "Subject: %s" % subject,
+             "Date: %s" % date, "Message-ID: %s" % msgid,
+             "MIME-Version: 1.0",
+             "Content-Type: text/plain; charset=utf-8"]
+    lines += list(headers)
+    head = "\r\n".join(lines).encode("utf-8")
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return head + b"\r\n\r\n" + body
+
+
+def message_id(raw):
+    m = re.search(rb"^Message-ID:\s*(<[^>\r\n]*>)", raw, re.M | re.I)
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def strip_headers(raw, names=None):
+    names = STRIP_HEADERS if names is None else names
+    if not names:
+        return raw
+    sep = raw.find(b"\r\n\r\n")
+    head, rest = (raw, b"") if sep < 0 else (raw[:sep + 2], raw[sep + 2:])
+    out, skip = [], False
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and skip:
+            continue
+        skip = any(line.lower().startswith(n.lower().encode() + b":")
+                   for n in names)
+        if not skip:
+            out.append(line)
+    return b"\r\n".join(out) + rest
+
+
+class Message:
+    def __init__(self, uid, raw, flags, internaldate):
+        self.uid = uid
+        self.raw = raw
+        self.flags = flags          # set of str, without \Recent
+        self.internaldate = internaldate  # aware datetime
+
+    @property
+    def message_id(self):
+        return message_id(self.raw)
+
+    def __repr__(self):
+        return "<Message uid=%s %d bytes %s %s %s>" % (
+            self.uid, len(self.raw), self.message_id, sorted(self.flags),
+            self.internaldate)
+
+
+# ---------------------------------------------------------------- TLS
+
+class TLS:
+    """A private CA with server certificates (CN=localhost, SAN
+    DNS:localhost, IP:127.0.0.1), plus an unrelated CA to provoke
+    verification failures."""
+
+    def __init__(self, dir):
+        self.dir = dir
+        os.makedirs(dir, mode=0o755, exist_ok=True)
+        self.ca_key, self.ca = self._ca("ca", "dovecot-standby test CA")
+        self.wrong_ca_key, self.wrong_ca = self._ca(
+            "wrong-ca", "unrelated test CA")
+        self._certs = {}
+
+    def _ca(self, name, cn):
+        key = os.path.join(self.dir, name + ".key")
+        crt = os.path.join(self.dir, name + ".pem")
+        run(["openssl", "req", "-x509", "-newkey", "ec",
+             "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", key, "-out", crt, "-days", "3", "-subj", "/CN=" + cn,
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        os.chmod(crt, 0o644)
+        return key, crt
+
+    def server_cert(self, name):
+        """(cert, key) for a server, signed by the test CA."""
+        if name in self._certs:
+            return self._certs[name]
+        key = os.path.join(self.dir, name + ".key")
+        csr = os.path.join(self.dir, name + ".csr")
+        crt = os.path.join(self.dir, name + ".pem")
+        ext = os.path.join(self.dir, name + ".ext")
+        with open(ext, "w") as f:
+            f.write("basicConstraints=CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                    "extendedKeyUsage=serverAuth\n"
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        run(["openssl", "req", "-new", "-newkey", "ec",
+             "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", key, "-out", csr, "-subj", "/CN=localhost"])
+        run(["openssl", "x509", "-req", "-in", csr, "-CA", self.ca,
+             "-CAkey", self.ca_key, "-CAcreateserial", "-days", "3",
+             "-extfile", ext, "-out", crt])
+        os.chmod(key, 0o600)
+        os.chmod(crt, 0o644)
+        self._certs[name] = (crt, key)
+        return crt, key
+
+    def client_context(self, cafile=None):
+        ctx = ssl.create_default_context(cafile=cafile or self.ca)
+        return ctx
+
+
+# ---------------------------------------------------------------- IMAP
+
+class IMAPClient(imaplib.IMAP4_SSL):
+    """IMAP4_SSL to 127.0.0.1, verifying the certificate as 'localhost'."""
+
+    def _create_socket(self, timeout):
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname="localhost")
+
+
+class IMAPStartTLSClient(imaplib.IMAP4):
+    def _create_socket(self, timeout):
+        return socket.create_connection(("127.0.0.1", self.port), timeout)
+
+
+_FETCH_RE = re.compile(rb"UID (\d+)|FLAGS \(([^)]*)\)|INTERNALDATE \"([^\"]+)\"")
+
+
+def parse_internaldate(s):
+    return datetime.datetime.strptime(s.strip(), "%d-%b-%Y %H:%M:%S %z")
+
+
+def imap_check(typ, data, what):
+    if typ != "OK":
+        raise AssertionError("IMAP %s failed: %s %r" % (what, typ, data))
+    return data
+
+
+# ---------------------------------------------------------------- Dovecot
+
+COMMON_CONF = """\
+# generated by tests/integration/harness.py
+base_dir = {dir}/run
+state_dir = {dir}/state
+instance_name = {instance_name}
+log_path = {dir}/dovecot.log
+info_log_path = {dir}/dovecot.log
+log_timestamp = "%Y-%m-%d %H:%M:%S "
+listen = 127.0.0.1
+protocols = {protocols}
+hostname = {hostname}
+postmaster_address = postmaster@{hostname}
+
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+
+mail_location = maildir:~/Maildir
+mail_uid = {uid}
+mail_gid = {gid}
+first_valid_uid = {uid}
+last_valid_uid = {uid}
+first_valid_gid = {gid}
+last_valid_gid = {gid}
+
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dir}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {dir}/users
+}}
+
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = subscribe
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+  }}
+}}
+
+service imap-login {{
+  inet_listener imap {{
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    port = {imaps_port}
+    ssl = yes
+  }}
+}}
+"""
+
+
+class Dovecot:
+    """One private Dovecot instance."""
+
+    protocols = "imap"
+    hostname = "dovecot.test"
+
+    def __init__(self, env, name):
+        self.env = env
+        self.name = name
+        self.dir = os.path.join(env.dir, name)
+        os.makedirs(self.dir, mode=0o755)
+        os.makedirs(os.path.join(self.dir, "home"), mode=0o755)
+        self.conf_path = os.path.join(self.dir, "dovecot.conf")
+        self.log_path = os.path.join(self.dir, "dovecot.log")
+        self.users_path = os.path.join(self.dir, "users")
+        self.cert, self.key = env.tls.server_cert(name)
+        self.ports = {"imap": free_port(), "imaps": free_port()}
+        self.users = {}         # name -> (password, {userdb field: value})
+        self.extra_conf = ""
+        self._write_users()
+
+    # -- configuration
+
+    def config_text(self):
+        return COMMON_CONF.format(
+            dir=self.dir, instance_name="dsb-%s-%s" % (self.name, self.env.id),
+            protocols=self.protocols, hostname=self.hostname,
+            cert=self.cert, key=self.key, uid=VMAIL_UID, gid=VMAIL_GID,
+            imap_port=self.ports["imap"], imaps_port=self.ports["imaps"])
+
+    def write_config(self):
+        text = self.config_text() + "\n" + self.extra_conf + "\n"
+        atomic_write(self.conf_path, text, 0o644)
+
+    def home(self, user):
+        return os.path.join(self.dir, "home", user)
+
+    def add_user(self, name, password=None, **fields):
+        """Add (or replace) a passwd-file user; fields become userdb extra
+        fields (e.g. standby_user="x" -> userdb_standby_user=x). A value
+        of None removes the field. Returns the password."""
+        if password is None:
+            password = "pw-" + secrets.token_hex(8)
+        home = self.home(name)
+        os.makedirs(home, mode=0o700, exist_ok=True)
+        os.chown(home, VMAIL_UID, VMAIL_GID)
+        old = self.users.get(name, (None, {}))[1]
+        merged = dict(old)
+        for k, v in fields.items():
+            if v is None:
+                merged.pop(k, None)
+            else:
+                merged[k] = str(v)
+        self.users[name] = (password, merged)
+        self._write_users()
+        return password
+
+    def set_user_fields(self, name, **fields):
+        self.add_user(name, self.users[name][0], **fields)
+
+    def password(self, user):
+        return self.users[user][0]
+
+    def _write_users(self):
+        lines = []
+        for name, (pw, fields) in self.users.items():
+            for v in list(fields.values()) + [pw]:
+                if re.search(r"[\s:]", v):
+                    raise HarnessError("value %r cannot be in a "
+                                       "passwd-file" % v)
+            extra = " ".join("userdb_%s=%s" % kv for kv in fields.items())
+            lines.append("%s:%s:%d:%d::%s::%s" % (
+                name, pw, VMAIL_UID, VMAIL_GID, self.home(name), extra))
+        # readable by the dovecot user (auth runs as it); atomic rewrite
+        atomic_write(self.users_path, "\n".join(lines) + "\n", 0o644)
+
+    # -- process control
+
+    @property
+    def master_pid(self):
+        try:
+            with open(os.path.join(self.dir, "run", "master.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    @property
+    def is_running(self):
+        pid = self.master_pid
+        return pid is not None and pid_alive(pid)
+
+    def listen_ports(self):
+        return list(self.ports.values())
+
+    def start(self):
+        if self.is_running:
+            return
+        self.write_config()
+        p = subprocess.run(["dovecot", "-c", self.conf_path],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            raise HarnessError("dovecot (%s) did not start: %s\n%s" % (
+                self.name, p.stdout.decode(errors="replace").strip(),
+                self.log_tail(20)))
+        try:
+            wait_until(lambda: all(port_open(p) for p in self.listen_ports()),
+                       timeout=15, what="%s listening on %s" % (
+                           self.name, self.listen_ports()))
+        except AssertionError as e:
+            raise HarnessError("%s\n%s" % (e, self.log_tail(20)))
+
+    def stop(self):
+        pid = self.master_pid
+        if pid is None or not pid_alive(pid):
+            return
+        os.kill(pid, signal.SIGTERM)
+        try:
+            wait_until(lambda: not pid_alive(pid), timeout=15,
+                       what="%s master %d to exit" % (self.name, pid))
+        except AssertionError:
+            os.kill(pid, signal.SIGKILL)
+        # Children exit with the master; wait for the listeners to close.
+        wait_until(lambda: not any(port_open(p) for p in self.listen_ports()),
+                   timeout=10, what="%s ports to close" % self.name)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def doveadm(self, *args, check=True):
+        return run(["doveadm", "-c", self.conf_path] + list(args),
+                   check=check)
+
+    def child_pids(self, pattern):
+        """PIDs of this instance's processes (children of its master) whose
+        command line matches pattern."""
+        pid = self.master_pid
+        if pid is None:
+            return []
+        p = subprocess.run(["pgrep", "-P", str(pid), "-f", pattern],
+                           stdout=subprocess.PIPE)
+        return [int(x) for x in p.stdout.split()]
+
+    # -- logs
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, n=40):
+        lines = self.log_text().splitlines()[-n:]
+        return "\n".join(lines)
+
+    def log_lines(self, pattern, flags=re.I):
+        rx = re.compile(pattern, flags)
+        return [l for l in self.log_text().splitlines() if rx.search(l)]
+
+    def log_errors(self):
+        return self.log_lines(r"\b(Error|Fatal|Panic|Warning):", 0)
+
+    def log_mark(self):
+        """Offset to pass to log_since(): lines logged later."""
+        try:
+            return os.path.getsize(self.log_path)
+        except FileNotFoundError:
+            return 0
+
+    def log_since(self, mark):
+        with open(self.log_path, "rb") as f:
+            f.seek(mark)
+            return f.read().decode("utf-8", "replace")
+
+    # -- IMAP
+
+    def imap(self, user, password=None, cafile=None, starttls=False):
+        """A logged-in IMAP connection (imaps; or STARTTLS on the imap
+        port), verifying the server against the test CA as 'localhost'."""
+        ctx = self.env.tls.client_context(cafile)
+        if starttls:
+            c = IMAPStartTLSClient("localhost", self.ports["imap"], timeout=60)
+            c.starttls(ssl_context=ctx)
+        else:
+            c = IMAPClient("localhost", self.ports["imaps"], ssl_context=ctx,
+                           timeout=60)
+        c.login(user, password or self.password(user))
+        return c
+
+    def folders(self, user):
+        """Folder names (decoded UTF-8) the user has."""
+        c = self.imap(user)
+        try:
+            data = imap_check(*c.list('""', "*"), "LIST")
+        finally:
+            c.logout()
+        out = []
+        for line in data:
+            if line is None:
+                continue
+            if isinstance(line, tuple):   # literal name
+                name = line[1].decode()
+            else:
+                m = re.match(rb'\(([^)]*)\) (NIL|"[^"]*") (.*)$', line)
+                if not m:
+                    continue
+                name = m.group(3).decode()
+                if name.startswith('"'):
+                    name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            out.append(mutf7_decode(name))
+        return out
+
+    def fetch_all(self, user, folder="INBOX"):
+        """All messages in folder as Message objects, in UID order. [] when
+        the folder does not exist."""
+        c = self.imap(user)
+        try:
+            typ, data = c.select(imap_quote(mutf7_encode(folder)),
+                                 readonly=True)
+            if typ != "OK":
+                return []
+            if int(data[0]) == 0:
+                return []
+            typ, data = c.uid("FETCH", "1:*",
+                              "(UID FLAGS INTERNALDATE BODY.PEEK[])")
+            imap_check(typ, data, "FETCH")
+        finally:
+            try:
+                c.logout()
+            except Exception:
+                pass
+        msgs = []
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            head, raw = item
+            uid = flags = idate = None
+            for m in _FETCH_RE.finditer(head):
+                if m.group(1):
+                    uid = int(m.group(1))
+                elif m.group(2) is not None:
+                    flags = set(m.group(2).decode().split()) - {"\\Recent"}
+                elif m.group(3):
+                    idate = parse_internaldate(m.group(3).decode())
+            msgs.append(Message(uid, raw, flags or set(), idate))
+        msgs.sort(key=lambda m: m.uid)
+        return msgs
+
+    def append(self, user, folder, raw, flags=(), date=None):
+        c = self.imap(user)
+        try:
+            mbox = imap_quote(mutf7_encode(folder))
+            c.create(mbox)
+            idate = imaplib.Time2Internaldate(date or time.time())
+            flagstr = "(%s)" % " ".join(flags) if flags else None
+            imap_check(*c.append(mbox, flagstr, idate, raw), "APPEND")
+        finally:
+            c.logout()
+
+    def count(self, user, folder="INBOX"):
+        """Number of messages (STATUS), 0 when the folder is missing."""
+        c = self.imap(user)
+        try:
+            typ, data = c.status(imap_quote(mutf7_encode(folder)),
+                                 "(MESSAGES)")
+        finally:
+            c.logout()
+        if typ != "OK":
+            return 0
+        m = re.search(rb"MESSAGES (\d+)", data[0])
+        return int(m.group(1)) if m else 0
+
+
+class Standby(Dovecot):
+    """The standby account's server: IMAP (STARTTLS + imaps) and POP3."""
+
+    protocols = "imap pop3"
+    hostname = "standby.test"
+
+    def __init__(self, env, name="s"):
+        super().__init__(env, name)
+        self.ports["pop3"] = free_port()
+
+    def config_text(self):
+        return super().config_text() + """
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {pop3}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+""".format(pop3=self.ports["pop3"])
+
+
+# Plugin settings of the primary when mirroring. Tests override any of them
+# with Primary(settings={...}); a value of None removes a setting.
+def default_standby_settings(env, standby):
+    return {
+        "standby_host": "127.0.0.1",
+        "standby_port": str(standby.ports["imaps"]) if standby else "1",
+        "standby_ssl": "imaps",
+        "standby_ssl_ca_file": env.tls.ca,
+        "standby_min_backoff": "1s",
+        "standby_max_backoff": "5s",
+        "standby_max_queue_lifetime": "1h",
+    }
+
+
+class Primary(Dovecot):
+    """The user's real mail server: LMTP, IMAP, ManageSieve, Pigeonhole and
+    (mirror=True) the dovecot-standby plugins and worker."""
+
+    protocols = "imap lmtp sieve"
+    hostname = "primary.test"
+
+    def __init__(self, env, standby=None, mirror=True, settings=None,
+                 name="p"):
+        if mirror:
+            missing = standby_installed()
+            if missing:
+                raise HarnessError(
+                    "dovecot-standby is not installed (missing: %s); run "
+                    "`make install` (scripts/test does)" % ", ".join(missing))
+        super().__init__(env, name)
+        self.standby = standby
+        self.mirror = mirror
+        self.ports["lmtp"] = free_port()
+        self.ports["sieve"] = free_port()
+        self.settings = {
+            "sieve": "file:~/sieve;active=~/.dovecot.sieve",
+        }
+        if mirror:
+            self.settings.update({
+                "sieve_plugins": "sieve_standby",
+                "sieve_extensions": "+vnd.standby.mirror",
+                "sieve_global_extensions": "+vnd.standby.mirror",
+            })
+            self.settings.update(default_standby_settings(env, standby))
+        for k, v in (settings or {}).items():
+            if v is None:
+                self.settings.pop(k, None)
+            else:
+                self.settings[k] = v
+        self.worker_conf = """\
+service standby-worker {
+  executable = %s
+  process_min_avail = 1
+  process_limit = 1
+  unix_listener standby-worker {
+    mode = 0666
+  }
+}
+""" % WORKER
+
+    def config_text(self):
+        t = super().config_text()
+        t += """
+recipient_delimiter = +
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {lmtp}
+  }}
+}}
+service managesieve-login {{
+  inet_listener sieve {{
+    port = {sieve}
+  }}
+}}
+protocol lmtp {{
+  mail_plugins = $mail_plugins sieve
+}}
+protocol imap {{
+  mail_plugins = $mail_plugins imap_sieve
+}}
+""".format(lmtp=self.ports["lmtp"], sieve=self.ports["sieve"])
+        if self.mirror:
+            t = t.replace("\nprotocol lmtp {",
+                          "\nmail_plugins = $mail_plugins notify standby\n"
+                          "log_debug = category=standby\n"
+                          "\nprotocol lmtp {", 1)
+            t += "\n" + self.worker_conf
+        t += "\nplugin {\n"
+        for k, v in self.settings.items():
+            t += "  %s = %s\n" % (k, v)
+        t += "}\n"
+        return t
+
+    def set_settings(self, **kw):
+        """Change plugin settings; takes effect at the next (re)start."""
+        for k, v in kw.items():
+            if v is None:
+                self.settings.pop(k, None)
+            else:
+                self.settings[k] = v
+
+    # -- users
+
+    def add_mirrored_user(self, name, standby_user=None, **fields):
+        """A primary user with a standby account: creates standby_user on
+        the standby (same password unless given) and sets the userdb fields
+        standby_user/standby_password. Returns (password, standby_password)."""
+        standby_user = standby_user or name
+        spw = fields.pop("standby_password", None)
+        spw_real = self.standby.add_user(standby_user) if self.standby \
+            else "pw-" + secrets.token_hex(8)
+        if spw is None:
+            spw = spw_real
+        pw = self.add_user(name, standby_user=standby_user,
+                           standby_password=spw, **fields)
+        return pw, spw_real
+
+    def set_script(self, user, text, name="main"):
+        """Write ~/sieve/<name>.sieve and make it the active script."""
+        home = self.home(user)
+        sdir = os.path.join(home, "sieve")
+        os.makedirs(sdir, mode=0o700, exist_ok=True)
+        os.chown(sdir, VMAIL_UID, VMAIL_GID)
+        path = os.path.join(sdir, name + ".sieve")
+        atomic_write(path, text, 0o600, VMAIL_UID, VMAIL_GID)
+        link = os.path.join(home, ".dovecot.sieve")
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink("sieve/%s.sieve" % name, link)
+        os.lchown(link, VMAIL_UID, VMAIL_GID)
+        return path
+
+    # -- LMTP
+
+    def lmtp(self):
+        return LMTPSession(self.ports["lmtp"])
+
+    def lmtp_deliver(self, rcpts, msg, sender="sender@example.org"):
+        """Deliver one message; returns {rcpt: (code, text)}."""
+        if isinstance(rcpts, str):
+            rcpts = [rcpts]
+        with self.lmtp() as s:
+            return s.deliver(rcpts, msg, sender)
+
+    # -- dovecot-standby state
+
+    def state_dir(self, user):
+        return os.path.join(self.home(user), ".standby")
+
+    def _entries(self, user, sub):
+        d = os.path.join(self.state_dir(user), sub)
+        try:
+            return sorted(n for n in os.listdir(d) if not n.startswith("."))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return []
+
+    def queue_entries(self, user):
+        return self._entries(user, "queue")
+
+    def dead_entries(self, user):
+        return [n for n in self._entries(user, "dead")
+                if not n.endswith(".reason")]
+
+    def tmp_entries(self, user):
+        return self._entries(user, "tmp")
+
+    def status(self, user):
+        out = {}
+        try:
+            with open(os.path.join(self.state_dir(user), "status")) as f:
+                for line in f:
+                    k, _, v = line.rstrip("\n").partition("=")
+                    out[k] = v
+        except OSError:
+            pass
+        return out
+
+    def ledger(self, user):
+        try:
+            with open(os.path.join(self.state_dir(user), "ledger")) as f:
+                return [l.rstrip("\n").split("\t") for l in f if l.strip()]
+        except OSError:
+            return []
+
+    def worker_pids(self):
+        return self.child_pids("standby-worker")
+
+    def kill_worker(self, sig=signal.SIGKILL):
+        pids = self.worker_pids()
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        return pids
+
+
+class LMTPSession:
+    """One LMTP connection (smtplib.LMTP) delivering many messages, with a
+    reply per accepted recipient after DATA (RFC 2033)."""
+
+    def __init__(self, port):
+        self.c = smtplib.LMTP("127.0.0.1", port, timeout=120)
+        code, msg = self.c.ehlo("client.test")   # sends LHLO
+        if code != 250:
+            raise AssertionError("LHLO failed: %d %r" % (code, msg))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def close(self):
+        try:
+            self.c.quit()
+        except Exception:
+            self.c.close()
+
+    def deliver(self, rcpts, msg, sender="sender@example.org"):
+        if isinstance(rcpts, str):
+            rcpts = [rcpts]
+        if isinstance(msg, str):
+            msg = msg.encode()
+        c = self.c
+        code, text = c.mail(sender)
+        if code != 250:
+            raise AssertionError("MAIL FROM: %d %r" % (code, text))
+        result, accepted = {}, []
+        for r in rcpts:
+            code, text = c.rcpt(r)
+            result[r] = (code, text.decode(errors="replace"))
+            if code // 100 == 2:
+                accepted.append(r)
+        if not accepted:
+            c.rset()
+            return result
+        c.putcmd("data")
+        code, text = c.getreply()
+        if code != 354:
+            raise AssertionError("DATA: %d %r" % (code, text))
+        # dot-stuff, keeping the line endings exactly as given (bare LF too)
+        data = re.sub(rb"(?m)^\.", b"..", msg)
+        if not data.endswith(b"\n"):
+            data += b"\r\n"
+        c.send(data + b".\r\n")
+        for r in accepted:
+            code, text = c.getreply()
+            result[r] = (code, text.decode(errors="replace"))
+        return result
+
+
+# ---------------------------------------------------------------- Env
+
+class Run:
+    """Per-run state: the temp root and the TLS material."""
+
+    def __init__(self):
+        if os.geteuid() != 0:
+            raise HarnessError("the integration tests must run as root")
+        ensure_vmail()
+        self.root = tempfile.mkdtemp(prefix="dsb-test-", dir="/tmp")
+        os.chmod(self.root, 0o755)
+        self.id = os.path.basename(self.root)[len("dsb-test-"):]
+        self.tls = TLS(os.path.join(self.root, "tls"))
+        self.seq = 0
+
+    def env(self, name):
+        self.seq += 1
+        return Env(self, "t%02d" % self.seq, name)
+
+    def cleanup(self):
+        if KEEP:
+            print("# KEEP=1: test files kept in %s" % self.root)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Env:
+    """What a test function gets: factories for the two servers; everything
+    it started is stopped afterwards."""
+
+    def __init__(self, run, short, testname):
+        self.run = run
+        self.testname = testname
+        self.id = "%s-%s" % (run.id, short)
+        self.dir = os.path.join(run.root, short)
+        os.makedirs(self.dir, mode=0o755)
+        self.tls = run.tls
+        self.instances = []
+
+    def make_standby(self, start=True):
+        s = Standby(self)
+        self.instances.append(s)
+        if start:
+            s.start()
+        return s
+
+    def make_primary(self, standby=None, mirror=True, settings=None,
+                     start=True):
+        p = Primary(self, standby=standby, mirror=mirror, settings=settings)
+        self.instances.append(p)
+        if start:
+            p.start()
+        return p
+
+    def pair(self, settings=None, start=True):
+        """A running standby and a mirroring primary pointing at it."""
+        s = self.make_standby(start=start)
+        p = self.make_primary(standby=s, settings=settings, start=start)
+        return p, s
+
+    def cleanup(self):
+        for inst in reversed(self.instances):
+            try:
+                inst.stop()
+            except Exception as e:
+                print("# stopping %s failed: %s" % (inst.name, e))
+
+    def dump_logs(self, n=40):
+        out = []
+        for inst in self.instances:
+            out.append("--- %s log (%s), last %d lines:" % (
+                inst.name, inst.log_path, n))
+            out.append(inst.log_tail(n) or "(empty)")
+        return "\n".join(out)
+
+
+# ---------------------------------------------------------------- asserts
+
+def assert_no_passwords_in_logs(env, passwords):
+    for inst in env.instances:
+        text = inst.log_text()
+        for pw in passwords:
+            if pw and pw in text:
+                raise AssertionError("password %r appears in %s's log"
+                                     % (pw, inst.name))
+
+
+def assert_same_message(primary_msg, standby_msg, flags=None):
+    """Byte-identical (after STRIP_HEADERS), same INTERNALDATE, and the
+    expected flags on the copy (default: none)."""
+    a = strip_headers(primary_msg.raw)
+    b = strip_headers(standby_msg.raw)
+    if a != b:
+        i = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]),
+                 min(len(a), len(b)))
+        raise AssertionError(
+            "copy differs from the primary's message %s at byte %d "
+            "(primary %d bytes, standby %d bytes): %r vs %r" % (
+                primary_msg.message_id, i, len(a), len(b),
+                a[max(0, i - 20):i + 40], b[max(0, i - 20):i + 40]))
+    if primary_msg.internaldate != standby_msg.internaldate:
+        raise AssertionError("INTERNALDATE differs for %s: primary %s, "
+                             "standby %s" % (primary_msg.message_id,
+                                             primary_msg.internaldate,
+                                             standby_msg.internaldate))
+    want = set(flags or ())
+    if standby_msg.flags != want:
+        raise AssertionError("flags of the copy of %s: %s, expected %s" % (
+            primary_msg.message_id, sorted(standby_msg.flags), sorted(want)))

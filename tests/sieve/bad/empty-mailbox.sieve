@@ -1,0 +1,3 @@
+# expect: invalid :mailbox "": folder name is empty
+require "vnd.standby.mirror";
+mirror :mailbox "";

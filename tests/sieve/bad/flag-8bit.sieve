@@ -1,0 +1,3 @@
+# expect: keyword contains a non-ASCII character
+require "vnd.standby.mirror";
+mirror :flags "Größe";

@@ -1,0 +1,3 @@
+# expect: flag is empty
+require "vnd.standby.mirror";
+mirror :flags "";

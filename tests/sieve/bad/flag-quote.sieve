@@ -1,0 +1,3 @@
+# expect: keyword contains '"'
+require "vnd.standby.mirror";
+mirror :flags "Say\"Hi";

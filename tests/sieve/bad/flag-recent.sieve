@@ -1,0 +1,3 @@
+# expect: \Recent cannot be set by a client
+require "vnd.standby.mirror";
+mirror :flags ["\\Seen", "\\Recent"];

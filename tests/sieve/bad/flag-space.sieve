@@ -1,0 +1,3 @@
+# expect: flag contains a space
+require "vnd.standby.mirror";
+mirror :flags "\\Seen \\Flagged";

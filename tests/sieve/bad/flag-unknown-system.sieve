@@ -1,0 +1,3 @@
+# expect: unknown system flag
+require "vnd.standby.mirror";
+mirror :flags "\\Important";

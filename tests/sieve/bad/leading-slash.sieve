@@ -1,0 +1,3 @@
+# expect: folder name begins with '/'
+require "vnd.standby.mirror";
+mirror :mailbox "/Orders";

@@ -1,0 +1,3 @@
+# expect: requires a string as parameter, but no parameters were found
+require "vnd.standby.mirror";
+mirror :mailbox;

@@ -1,0 +1,2 @@
+# expect: unknown command 'mirror'
+mirror;

@@ -1,0 +1,2 @@
+require "vnd.standby.mirror";
+mirror :mailbox "Orders" :flags ["\\Seen", "$Order", "\\Flagged"];

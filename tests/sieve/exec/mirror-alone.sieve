@@ -1,0 +1,3 @@
+# mirror alone keeps the implicit keep
+require "vnd.standby.mirror";
+mirror;

@@ -1,0 +1,2 @@
+require "vnd.standby.mirror";
+mirror :flags "\\Answered" :mailbox "Quotes";

@@ -1,0 +1,2 @@
+require "vnd.standby.mirror";
+mirror :mailbox "Aufträge/2026/Größe";

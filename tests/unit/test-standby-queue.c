@@ -1,0 +1,277 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "ioloop.h"
+#include "istream.h"
+#include "unlink-directory.h"
+#include "test-common.h"
+#include "standby-settings.h"
+#include "standby-queue.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+static char *test_dir;
+
+static const char *test_add(struct standby_queue *queue, const char *body,
+			    const char *mailbox, const char *const *flags)
+{
+	struct standby_entry entry;
+	struct istream *input;
+	const char *error;
+	int ret;
+
+	i_zero(&entry);
+	entry.mailbox = mailbox;
+	entry.flags = flags;
+	entry.internal_date = 1700000000;
+	entry.tz_offset_mins = 60;
+	entry.queued_time = ioloop_time;
+	entry.direction = STANDBY_DIRECTION_INCOMING;
+	input = i_stream_create_from_data(body, strlen(body));
+	ret = standby_queue_add(queue, &entry, input, &error);
+	i_stream_unref(&input);
+	test_assert(ret == 0);
+	test_assert(entry.size == (uoff_t)strlen(body));
+	return ret == 0 ? t_strdup(entry.id) : NULL;
+}
+
+static const char *test_read_body(struct standby_queue_entry *qentry)
+{
+	struct istream *input = standby_queue_entry_get_body(qentry);
+	string_t *str = t_str_new(128);
+	const unsigned char *data;
+	size_t size;
+
+	while (i_stream_read_more(input, &data, &size) > 0) {
+		str_append_data(str, data, size);
+		i_stream_skip(input, size);
+	}
+	test_assert(input->stream_errno == 0);
+	i_stream_unref(&input);
+	return str_c(str);
+}
+
+static void test_standby_queue_roundtrip(void)
+{
+	static const char *const flags[] = { "\\Seen", "$Order", NULL };
+	/* NUL byte, bare LF, 8-bit: all must come back unchanged */
+	static const char body[] = "Subject: Auftr\xc3\xa4ge\n\nline1\r\nend";
+	struct standby_queue *queue;
+	struct standby_queue_entry *qentry;
+	const char *id, *error;
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	test_begin("standby queue: entry round trip");
+	queue = standby_queue_init(test_dir, NULL);
+	id = test_add(queue, body, "Auftr\xc3\xa4ge\tx", flags);
+	test_assert(standby_queue_open(queue, id, pool, &qentry, &error) == 1);
+	test_assert_strcmp(qentry->entry->id, id);
+	test_assert_strcmp(qentry->entry->mailbox, "Auftr\xc3\xa4ge\tx");
+	test_assert_strcmp(qentry->entry->flags[0], "\\Seen");
+	test_assert_strcmp(qentry->entry->flags[1], "$Order");
+	test_assert(qentry->entry->flags[2] == NULL);
+	test_assert(qentry->entry->internal_date == 1700000000);
+	test_assert(qentry->entry->tz_offset_mins == 60);
+	test_assert(qentry->entry->direction == STANDBY_DIRECTION_INCOMING);
+	test_assert_strcmp(test_read_body(qentry), body);
+	test_assert(!qentry->uncertain);
+	standby_queue_entry_close(&qentry);
+
+	/* the file is only readable by its owner */
+	struct stat st;
+	test_assert(stat(t_strdup_printf("%s/queue/%s", test_dir, id),
+			 &st) == 0 && (st.st_mode & 0077) == 0);
+	/* nothing is left behind in tmp/ */
+	test_assert(rmdir(t_strdup_printf("%s/tmp", test_dir)) == 0);
+	test_assert(standby_queue_remove_id(queue, id, &error) == 0);
+	test_assert(standby_queue_open(queue, id, pool, &qentry, &error) == 0);
+	standby_queue_deinit(&queue);
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_corrupt(struct standby_queue *queue, const char *id,
+			 void (*corrupt)(int fd, off_t size), const char *what)
+{
+	const char *path = t_strdup_printf("%s/queue/%s", test_dir, id);
+	struct standby_queue_entry *qentry;
+	const char *error = NULL;
+	struct stat st;
+	pool_t pool = pool_alloconly_create("test", 1024);
+	int fd;
+
+	fd = open(path, O_RDWR);
+	i_assert(fd != -1 && fstat(fd, &st) == 0);
+	corrupt(fd, st.st_size);
+	i_close_fd(&fd);
+	test_assert(standby_queue_open(queue, id, pool, &qentry, &error) == -1);
+	test_assert(error != NULL && strstr(error, what) != NULL);
+	pool_unref(&pool);
+}
+
+static void corrupt_truncate_body(int fd, off_t size)
+{
+	i_assert(ftruncate(fd, size - 20) == 0);
+}
+
+static void corrupt_truncate_header(int fd, off_t size ATTR_UNUSED)
+{
+	i_assert(ftruncate(fd, 30) == 0);
+}
+
+static void corrupt_end_record(int fd, off_t size)
+{
+	i_assert(pwrite(fd, "X", 1, size - 3) == 1);
+}
+
+static void corrupt_magic(int fd, off_t size ATTR_UNUSED)
+{
+	i_assert(pwrite(fd, "XXXX", 4, 0) == 4);
+}
+
+static void corrupt_append(int fd, off_t size)
+{
+	i_assert(pwrite(fd, "more", 4, size) == 4);
+}
+
+static void test_standby_queue_torn(void)
+{
+	static const char body[] =
+		"From: a@example.com\r\nSubject: torn\r\n\r\n"
+		"a body that is long enough to be cut in the middle\r\n";
+	struct standby_queue *queue;
+
+	test_begin("standby queue: torn entries are detected");
+	queue = standby_queue_init(test_dir, NULL);
+	test_corrupt(queue, test_add(queue, body, "", NULL),
+		     corrupt_truncate_body, "torn entry");
+	test_corrupt(queue, test_add(queue, body, "", NULL),
+		     corrupt_truncate_header, "truncated header");
+	test_corrupt(queue, test_add(queue, body, "", NULL),
+		     corrupt_end_record, "no END record");
+	test_corrupt(queue, test_add(queue, body, "", NULL),
+		     corrupt_magic, "bad magic");
+	test_corrupt(queue, test_add(queue, body, "", NULL),
+		     corrupt_append, "torn entry");
+	standby_queue_deinit(&queue);
+	test_end();
+}
+
+static void test_standby_queue_states(void)
+{
+	struct standby_queue *queue;
+	struct standby_queue_entry *qentry;
+	ARRAY_TYPE(standby_queue_item) items;
+	const struct standby_queue_item *item;
+	const char *ids[3], *error;
+	pool_t pool = pool_alloconly_create("test", 4096);
+	unsigned int i;
+
+	test_begin("standby queue: order, defer, uncertain, dead letters");
+	i_assert(unlink_directory(test_dir, UNLINK_DIRECTORY_FLAG_RMDIR,
+				  &error) >= 0);
+	queue = standby_queue_init(test_dir, NULL);
+	for (i = 0; i < N_ELEMENTS(ids); i++) {
+		ids[i] = test_add(queue, "body\n", "INBOX", NULL);
+		usleep(2);
+		io_loop_time_refresh();
+	}
+	p_array_init(&items, pool, 4);
+	test_assert(standby_queue_list(queue, STANDBY_QUEUE_DIR_QUEUE, pool,
+				       &items, &error) == 0);
+	test_assert(array_count(&items) == 3);
+	for (i = 0; i < array_count(&items); i++) {
+		item = array_idx(&items, i);
+		test_assert_strcmp_idx(item->id, ids[i], i);
+		test_assert_idx(!item->uncertain, i);
+	}
+
+	test_assert(standby_queue_defer_id(queue, ids[1], ioloop_time + 300,
+					   &error) == 0);
+	test_assert(standby_queue_open(queue, ids[2], pool, &qentry,
+				       &error) == 1);
+	test_assert(standby_queue_entry_set_uncertain(qentry, TRUE,
+						      &error) == 0);
+	standby_queue_entry_close(&qentry);
+	test_assert(standby_queue_kill_id(queue, ids[0], "refused: too big",
+					  &error) == 0);
+
+	array_clear(&items);
+	test_assert(standby_queue_list(queue, STANDBY_QUEUE_DIR_QUEUE, pool,
+				       &items, &error) == 0);
+	test_assert(array_count(&items) == 2);
+	item = array_idx(&items, 0);
+	test_assert_strcmp(item->id, ids[1]);
+	test_assert(item->next_attempt == ioloop_time + 300);
+	item = array_idx(&items, 1);
+	test_assert(item->uncertain);
+
+	array_clear(&items);
+	test_assert(standby_queue_list(queue, STANDBY_QUEUE_DIR_DEAD, pool,
+				       &items, &error) == 0);
+	test_assert(array_count(&items) == 1);
+	test_assert(standby_queue_revive_id(queue, ids[0], &error) == 0);
+	array_clear(&items);
+	test_assert(standby_queue_list(queue, STANDBY_QUEUE_DIR_QUEUE, pool,
+				       &items, &error) == 0);
+	test_assert(array_count(&items) == 3);
+	standby_queue_deinit(&queue);
+	pool_unref(&pool);
+	test_end();
+}
+
+static void test_standby_queue_backoff(void)
+{
+	struct standby_settings set = {
+		.min_backoff_secs = 60,
+		.max_backoff_secs = 3600,
+		.max_queue_lifetime_secs = 86400,
+	};
+	time_t now = 1000000;
+
+	test_begin("standby queue: Postfix-style backoff");
+	test_assert(standby_queue_next_attempt(&set, now, now) == now + 60);
+	test_assert(standby_queue_next_attempt(&set, now - 200, now) ==
+		    now + 200);
+	test_assert(standby_queue_next_attempt(&set, now - 10000, now) ==
+		    now + 3600);
+	test_assert(!standby_queue_expired(&set, now - 86399, now));
+	test_assert(standby_queue_expired(&set, now - 86400, now));
+	test_end();
+}
+
+static struct ioloop *test_ioloop;
+
+static void test_setup(void)
+{
+	test_ioloop = io_loop_create();
+	test_dir = i_strdup_printf("/tmp/test-standby-queue.%ld",
+				   (long)getpid());
+}
+
+static void test_cleanup(void)
+{
+	const char *error;
+
+	(void)unlink_directory(test_dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error);
+	i_free(test_dir);
+	io_loop_destroy(&test_ioloop);
+}
+
+int main(void)
+{
+	static void (*const test_functions[])(void) = {
+		test_setup,
+		test_standby_queue_roundtrip,
+		test_standby_queue_torn,
+		test_standby_queue_states,
+		test_standby_queue_backoff,
+		test_cleanup,
+		NULL
+	};
+	return test_run(test_functions);
+}
