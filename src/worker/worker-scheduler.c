@@ -119,7 +119,7 @@ static void ATTR_NORETURN worker_child_scan(void)
 	int ret;
 
 	worker_child_prepare();
-	mail_storage_service_all_init(worker_storage_service);
+	mail_storage_service_all_init_mask(worker_storage_service, "");
 	while ((ret = mail_storage_service_all_next(worker_storage_service,
 						    &username)) > 0) T_BEGIN {
 		i_zero(&input);
