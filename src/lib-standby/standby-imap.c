@@ -5,10 +5,12 @@
 #include "hash.h"
 #include "str.h"
 #include "strescape.h"
+#include "str-sanitize.h"
 #include "istream.h"
 #include "istream-crlf.h"
 #include "imap-arg.h"
 #include "imap-date.h"
+#include "imap-quote.h"
 #include "imap-utf7.h"
 #include "imapc-client.h"
 #include "standby-settings.h"
@@ -75,12 +77,12 @@ struct standby_imap_find {
 	uoff_t start_offset, size;
 
 	enum imapc_command_state state;
-	const char *resp_key, *error;
+	char *resp_key, *error;
 
 	uint32_t uidvalidity;
 	ARRAY(uint32_t) uids;
 	uint32_t found_uid;
-	const char *compare_error;
+	char *compare_error;
 };
 
 struct standby_imap_list {
@@ -204,8 +206,11 @@ standby_imap_disconnect_reason(struct standby_imap *imap,
 	error = standby_imap_sanitize(imap, error);
 	if (imap->set->ssl != STANDBY_SSL_NONE && !imap->logged_in &&
 	    (strstr(error, "SSL") != NULL || strstr(error, "TLS") != NULL ||
-	     strstr(error, "certificate") != NULL))
+	     strstr(error, "certificate") != NULL)) {
+		if (str_begins(error, "Server disconnected unexpectedly: "))
+			error += strlen("Server disconnected unexpectedly: ");
 		error = t_strconcat("TLS handshake failed: ", error, NULL);
+	}
 	return error;
 }
 
@@ -271,7 +276,6 @@ static void standby_imap_cmd_done(struct standby_imap *imap)
 /* Run imapc's private ioloop until every command sent has its reply. */
 static void standby_imap_run(struct standby_imap *imap)
 {
-	i_free(imap->captured_error);
 	standby_imap_capture_begin(imap);
 	while (imap->pending > 0)
 		imapc_client_run(imap->client);
@@ -567,6 +571,8 @@ const char *standby_imap_get_sent_mailbox(struct standby_imap *imap)
 
 	if (imap->sent_mailbox != NULL)
 		return imap->sent_mailbox;
+	i_assert(imap->pending == 0);
+	i_free(imap->captured_error);
 
 	if (!imap->have_capabilities && imap->disconnect_error == NULL) {
 		/* the login reply had no capabilities */
@@ -885,6 +891,7 @@ int standby_imap_append_many(struct standby_imap *imap,
 	unsigned int i;
 
 	i_assert(imap->pending == 0);
+	i_free(imap->captured_error);
 
 	offsets = t_new(uoff_t, count + 1);
 	for (i = 0; i < count; i++) {
@@ -929,13 +936,15 @@ standby_imap_find_callback(const struct imapc_command_reply *reply,
 
 	standby_imap_cmd_reply(ctx->imap, reply);
 	ctx->state = reply->state;
-	ctx->resp_key = reply->resp_text_key == NULL ? NULL :
-		t_strdup_noconst(reply->resp_text_key);
-	if (reply->state != IMAPC_COMMAND_STATE_OK) {
+	i_free(ctx->resp_key);
+	ctx->resp_key = i_strdup(reply->resp_text_key);
+	if (reply->state == IMAPC_COMMAND_STATE_NO) {
 		ctx->error = i_strdup(standby_imap_sanitize(ctx->imap,
-			reply->state == IMAPC_COMMAND_STATE_NO ||
-			ctx->imap->disconnect_error == NULL ?
-			reply->text_full : ctx->imap->disconnect_error));
+							    reply->text_full));
+	} else if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		ctx->error = i_strdup(ctx->imap->disconnect_error != NULL ?
+				      ctx->imap->disconnect_error :
+				      reply->text_full);
 	}
 	standby_imap_cmd_done(ctx->imap);
 }
@@ -1041,8 +1050,8 @@ standby_imap_fetch_untagged(const struct imapc_untagged_reply *reply,
 	    !imap_arg_get_list_full(&reply->args[0], &list, &count))
 		return;
 
-	for (i = 0; i + 1 < count + 1 && i + 1 <= count; i += 2) {
-		if (i + 1 > count || !imap_arg_get_atom(&list[i], &key))
+	for (i = 0; i + 1 < count; i += 2) {
+		if (!imap_arg_get_atom(&list[i], &key))
 			break;
 		if (strcasecmp(key, "UID") == 0) {
 			if (!imap_arg_get_atom(&list[i+1], &value) ||
@@ -1231,10 +1240,11 @@ int standby_imap_find_copy(struct standby_imap *imap, const char *mailbox,
 			   uint32_t *uid_r, const char **error_r)
 {
 	struct standby_imap_find ctx;
-	const char *error = NULL;
+	char *error = NULL;
 	int ret;
 
 	i_assert(imap->pending == 0);
+	i_free(imap->captured_error);
 
 	*uidvalidity_r = 0;
 	*uid_r = 0;
@@ -1250,9 +1260,11 @@ int standby_imap_find_copy(struct standby_imap *imap, const char *mailbox,
 	i_array_init(&ctx.uids, 64);
 
 	T_BEGIN {
-		ret = standby_imap_find_copy_real(&ctx, mailbox, &error);
+		const char *error2;
+
+		ret = standby_imap_find_copy_real(&ctx, mailbox, &error2);
 		if (ret < 0)
-			error = i_strdup(error);
+			error = i_strdup(error2);
 	} T_END;
 	i_stream_seek(input, ctx.start_offset);
 
@@ -1268,6 +1280,7 @@ int standby_imap_find_copy(struct standby_imap *imap, const char *mailbox,
 		*uidvalidity_r = ctx.uidvalidity;
 	}
 	array_free(&ctx.uids);
+	i_free(ctx.resp_key);
 	i_free(ctx.error);
 	i_free(ctx.compare_error);
 	return ret;

@@ -33,6 +33,10 @@ static void standby_mail_user_created(struct mail_user *user)
 	const char *error;
 	int ret;
 
+	/* LMTP's and LDA's raw mail user has no userdb fields */
+	if (user->autocreated)
+		return;
+
 	suser = p_new(user->pool, struct standby_user, 1);
 	suser->module_ctx.super = *v;
 	user->vlast = &suser->module_ctx.super;

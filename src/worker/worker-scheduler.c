@@ -255,7 +255,7 @@ static void worker_child_exited(const struct child_wait_status *status,
 	struct worker_user *wuser, *found = NULL;
 	char *username;
 
-	child_wait_remove_pid(worker_child_wait, status->pid);
+	/* child-wait has already forgotten the pid */
 	if (status->pid == worker_scan_pid) {
 		worker_scan_pid = 0;
 		worker_running--;

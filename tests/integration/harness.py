@@ -500,12 +500,18 @@ class Dovecot:
         if self.is_running:
             return
         self.write_config()
-        p = subprocess.run(["dovecot", "-c", self.conf_path],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # The master keeps the inherited stdout/stderr open for good: give
+        # it a file, never a pipe (reading a pipe would wait forever).
+        out_path = os.path.join(self.dir, "dovecot.start.out")
+        with open(out_path, "wb") as out:
+            p = subprocess.run(["dovecot", "-c", self.conf_path],
+                               stdin=subprocess.DEVNULL, stdout=out,
+                               stderr=subprocess.STDOUT)
         if p.returncode != 0:
+            with open(out_path, "rb") as f:
+                text = f.read().decode(errors="replace").strip()
             raise HarnessError("dovecot (%s) did not start: %s\n%s" % (
-                self.name, p.stdout.decode(errors="replace").strip(),
-                self.log_tail(20)))
+                self.name, text, self.log_tail(20)))
         try:
             wait_until(lambda: all(port_open(p) for p in self.listen_ports()),
                        timeout=15, what="%s listening on %s" % (
@@ -740,7 +746,6 @@ class Primary(Dovecot):
             self.settings.update({
                 "sieve_plugins": "sieve_standby",
                 "sieve_extensions": "+vnd.standby.mirror",
-                "sieve_global_extensions": "+vnd.standby.mirror",
             })
             self.settings.update(default_standby_settings(env, standby))
         for k, v in (settings or {}).items():
