@@ -6,6 +6,7 @@
 #include "strescape.h"
 #include "istream.h"
 #include "write-full.h"
+#include "hostpid.h"
 #include "standby-ledger.h"
 
 #include <stdio.h>
@@ -85,7 +86,10 @@ int standby_status_update(const char *state_dir, const char *key,
 			  const char *value, const char **error_r)
 {
 	const char *path = t_strconcat(state_dir, "/status", NULL);
-	const char *tmp_path = t_strconcat(path, ".tmp", NULL);
+	/* one temp file per writer: LMTP, the worker and doveadm may all
+	   update the status at the same time (the last rename wins) */
+	const char *tmp_path = t_strdup_printf("%s.tmp.%s.%ld", path,
+					       my_hostname, (long)getpid());
 	ARRAY_TYPE(const_string) kv;
 	const char *const *pairs;
 	unsigned int i, count;
@@ -132,4 +136,25 @@ int standby_status_update(const char *state_dir, const char *key,
 	if (ret < 0)
 		i_unlink_if_exists(tmp_path);
 	return ret;
+}
+
+int standby_status_increment(const char *state_dir, const char *key,
+			     const char **error_r)
+{
+	ARRAY_TYPE(const_string) kv;
+	const char *const *pairs;
+	unsigned int i, count, value = 0;
+
+	t_array_init(&kv, 16);
+	if (standby_status_read(state_dir, unsafe_data_stack_pool, &kv,
+				error_r) < 0)
+		return -1;
+	pairs = array_get(&kv, &count);
+	for (i = 0; i + 1 < count; i += 2) {
+		if (strcmp(pairs[i], key) == 0 &&
+		    str_to_uint(pairs[i + 1], &value) < 0)
+			value = 0;
+	}
+	return standby_status_update(state_dir, key, dec2str(value + 1),
+				     error_r);
 }

@@ -27,6 +27,11 @@ int standby_ledger_append(const char *state_dir,
    queue_write_failures. */
 int standby_status_update(const char *state_dir, const char *key,
 			  const char *value, const char **error_r);
+/* Add one to a counter. Not atomic across processes: two writers at the
+   same moment may count once. It is a hint for the admin (doveadm standby
+   status), not an audit log; the log has every event. */
+int standby_status_increment(const char *state_dir, const char *key,
+			     const char **error_r);
 /* Read all keys; returns 0 when the file does not exist. */
 int standby_status_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(const_string) *keyvalues_r,

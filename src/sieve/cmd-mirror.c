@@ -501,30 +501,6 @@ act_mirror_create_event(const struct sieve_action_exec_env *aenv)
 	return event;
 }
 
-/* Increment the status counter queue_write_failures. Not atomic: two
-   failing deliveries at the same moment may count once; it is a hint for
-   the admin, not an audit log. */
-static int
-act_mirror_count_failure(const char *state_dir, const char **error_r)
-{
-	ARRAY_TYPE(const_string) keyvalues;
-	const char *const *kv;
-	unsigned int i, count, failures = 0;
-
-	t_array_init(&keyvalues, 16);
-	if (standby_status_read(state_dir, pool_datastack_create(),
-				&keyvalues, error_r) < 0)
-		return -1;
-	kv = array_get(&keyvalues, &count);
-	for (i = 0; i + 1 < count; i += 2) {
-		if (strcmp(kv[i], "queue_write_failures") == 0 &&
-		    str_to_uint(kv[i + 1], &failures) < 0)
-			failures = 0;
-	}
-	return standby_status_update(state_dir, "queue_write_failures",
-				     dec2str(failures + 1), error_r);
-}
-
 static void
 act_mirror_queue_failed(struct event *event,
 			const struct standby_settings *set,
@@ -541,7 +517,8 @@ act_mirror_queue_failed(struct event *event,
 		"Failed to queue message for the standby: %s", error);
 
 	/* Best effort: make the failure visible in doveadm standby status */
-	if (act_mirror_count_failure(set->state_dir, &status_error) < 0) {
+	if (standby_status_increment(set->state_dir, "queue_write_failures",
+				     &status_error) < 0) {
 		e_error(event, "Failed to update status in %s: %s",
 			set->state_dir, status_error);
 	}
