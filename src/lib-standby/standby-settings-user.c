@@ -14,7 +14,7 @@ static const char *standby_user_getenv(const char *name, void *context)
 	return mail_user_plugin_getenv(user, name);
 }
 
-int standby_settings_get_user(struct mail_user *user,
+int standby_settings_get_user(struct mail_user *user, pool_t pool,
 			      const struct standby_settings **set_r,
 			      const char **error_r)
 {
@@ -22,6 +22,6 @@ int standby_settings_get_user(struct mail_user *user,
 
 	if (mail_user_get_home(user, &home) <= 0)
 		home = NULL;
-	return standby_settings_parse(user->pool, standby_user_getenv, user,
+	return standby_settings_parse(pool, standby_user_getenv, user,
 				      home, set_r, error_r);
 }

@@ -61,9 +61,10 @@ int standby_settings_parse(pool_t pool, standby_settings_getenv_t *getenv,
 			   const struct standby_settings **set_r,
 			   const char **error_r);
 
-/* The same for a mail user (plugin settings and userdb extra fields).
-   This is the only place that knows how Dovecot stores plugin settings. */
-int standby_settings_get_user(struct mail_user *user,
+/* The same for a mail user (plugin settings and userdb extra fields),
+   allocated from pool. This is the only place that knows how Dovecot
+   stores plugin settings. */
+int standby_settings_get_user(struct mail_user *user, pool_t pool,
 			      const struct standby_settings **set_r,
 			      const char **error_r);
 

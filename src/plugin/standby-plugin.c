@@ -47,7 +47,7 @@ static void standby_mail_user_created(struct mail_user *user)
 	event_add_category(suser->event, &event_category_standby);
 	event_set_append_log_prefix(suser->event, "standby: ");
 
-	ret = standby_settings_get_user(user, &set, &error);
+	ret = standby_settings_get_user(user, user->pool, &set, &error);
 	if (ret < 0) {
 		e_error(suser->event, "Invalid settings, "
 			"mirroring disabled: %s", error);

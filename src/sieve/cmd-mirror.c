@@ -546,7 +546,8 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		e_debug(event, "No mail user: nothing is queued");
 		return;
 	}
-	ret = standby_settings_get_user(user, &set, &error);
+	ret = standby_settings_get_user(user, pool_datastack_create(),
+					&set, &error);
 	if (ret < 0) {
 		e_error(event, "Invalid standby settings: %s", error);
 		return;

@@ -86,7 +86,7 @@ worker_child_drain(const char *username, int result_fd)
 			ret == 0 ? "Unknown user" : error);
 		_exit(EX_TEMPFAIL);
 	}
-	ret = standby_settings_get_user(user, &set, &error);
+	ret = standby_settings_get_user(user, user->pool, &set, &error);
 	if (ret < 0) {
 		e_error(user->event, "standby: Invalid settings: %s", error);
 		exit_code = EX_CONFIG;
@@ -133,7 +133,7 @@ static void ATTR_NORETURN worker_child_scan(void)
 		if (mail_storage_service_lookup_next(worker_storage_service,
 						     &input, &service_user,
 						     &user, &error) > 0) {
-			if (standby_settings_get_user(user, &set, &error) > 0) {
+			if (standby_settings_get_user(user, user->pool, &set, &error) > 0) {
 				ARRAY_TYPE(standby_queue_item) items;
 				struct standby_queue *queue =
 					standby_queue_init(set->state_dir,
