@@ -12,6 +12,10 @@
 #include "standby-imap.h"
 #include "standby-drain.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/file.h>
+
 /* How many APPENDs are pipelined in one round trip. */
 #define STANDBY_DRAIN_BATCH 16
 
@@ -405,6 +409,36 @@ static int standby_drain_queue(struct standby_drain *drain,
 	return 0;
 }
 
+/* Take the user's drain lock. Returns 1 when taken (*fd_r set), 0 when
+   another process holds it or there is no queue at all, -1 on error. */
+static int standby_drain_lock(const char *state_dir, int *fd_r,
+			      const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/drain.lock", NULL);
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd == -1) {
+		if (errno == ENOENT) {
+			/* nothing was ever queued for this user */
+			return 0;
+		}
+		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK) {
+			i_close_fd(&fd);
+			return 0;
+		}
+		*error_r = t_strdup_printf("flock(%s) failed: %m", path);
+		i_close_fd(&fd);
+		return -1;
+	}
+	*fd_r = fd;
+	return 1;
+}
+
 int standby_drain_run(const struct standby_settings *set,
 		      const char *username, struct event *event_parent,
 		      enum standby_drain_flags flags,
@@ -412,9 +446,19 @@ int standby_drain_run(const struct standby_settings *set,
 		      const char **error_r)
 {
 	struct standby_drain drain;
-	int ret;
+	int ret, lock_fd = -1;
 
 	i_zero(result_r);
+	ret = standby_drain_lock(set->state_dir, &lock_fd, error_r);
+	if (ret <= 0) {
+		if (ret == 0 && access(set->state_dir, F_OK) == 0) {
+			result_r->busy = TRUE;
+			result_r->remaining = 1;
+			result_r->next_attempt = ioloop_time + 1;
+		}
+		return ret;
+	}
+
 	i_zero(&drain);
 	drain.set = set;
 	drain.result = result_r;
@@ -434,5 +478,7 @@ int standby_drain_run(const struct standby_settings *set,
 	standby_queue_deinit(&drain.queue);
 	event_unref(&drain.event);
 	pool_unref(&drain.pool);
+	/* closing releases the lock */
+	i_close_fd(&lock_fd);
 	return ret;
 }

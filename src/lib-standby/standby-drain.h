@@ -13,6 +13,9 @@ struct standby_drain_result {
 	time_t next_attempt;
 	/* the last error, or NULL */
 	const char *error;
+	/* another process is draining this user's queue right now: nothing
+	   was done, try again shortly */
+	bool busy;
 };
 
 enum standby_drain_flags {
@@ -21,7 +24,9 @@ enum standby_drain_flags {
 };
 
 /* Send one user's due queue entries to the standby, in queue order; the
-   core of the worker and of `doveadm standby flush`. Returns 0 when the
+   core of the worker and of `doveadm standby flush`. Only one process
+   drains a user's queue at a time (flock on <state_dir>/drain.lock): a
+   drain that finds it taken sets result->busy. Returns 0 when the
    run finished (entries may still be deferred: see result), -1 when the
    queue itself could not be read. */
 int standby_drain_run(const struct standby_settings *set,

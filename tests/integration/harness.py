@@ -97,6 +97,33 @@ def pid_alive(pid):
         return False
 
 
+def _signal(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def descendants(pid):
+    """All descendant PIDs of pid (from /proc)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
 def run(cmd, **kw):
     kw.setdefault("check", True)
     kw.setdefault("stdout", subprocess.PIPE)
@@ -109,7 +136,7 @@ def run(cmd, **kw):
             (e.stderr or b"").decode(errors="replace").strip()))
 
 
-def atomic_write(path, data, mode=0o644, uid=None, gid=None):
+def atomic_write(path, data, mode=0o644, uid=None, gid=None, mtime=None):
     if isinstance(data, str):
         data = data.encode()
     tmp = "%s.tmp.%d" % (path, os.getpid())
@@ -118,6 +145,8 @@ def atomic_write(path, data, mode=0o644, uid=None, gid=None):
         f.flush()
         os.fsync(f.fileno())
     os.chmod(tmp, mode)
+    if mtime is not None:
+        os.utime(tmp, (mtime, mtime))
     if uid is not None:
         os.chown(tmp, uid, gid)
     os.rename(tmp, path)
@@ -238,6 +267,10 @@ class Message:
         self.raw = raw
         self.flags = flags          # set of str, without \Recent
         self.internaldate = internaldate  # aware datetime
+
+    def __iter__(self):
+        """Unpacks as (bytes, flags, internaldate)."""
+        return iter((self.raw, self.flags, self.internaldate))
 
     @property
     def message_id(self):
@@ -420,6 +453,7 @@ class Dovecot:
         self.cert, self.key = env.tls.server_cert(name)
         self.ports = {"imap": free_port(), "imaps": free_port()}
         self.users = {}         # name -> (password, {userdb field: value})
+        self._users_mtime = 0
         self.extra_conf = ""
         self._write_users()
 
@@ -475,8 +509,16 @@ class Dovecot:
             extra = " ".join("userdb_%s=%s" % kv for kv in fields.items())
             lines.append("%s:%s:%d:%d::%s::%s" % (
                 name, pw, VMAIL_UID, VMAIL_GID, self.home(name), extra))
-        # readable by the dovecot user (auth runs as it); atomic rewrite
-        atomic_write(self.users_path, "\n".join(lines) + "\n", 0o644)
+        # Readable by the dovecot user (auth runs as it); atomic rewrite.
+        # Auth re-reads the file when its mtime or size changed, checking at
+        # most once a second: give every version its own mtime, and when
+        # the instance runs, let the second pass so the next lookup sees it.
+        mtime = max(int(time.time()), self._users_mtime + 1)
+        self._users_mtime = mtime
+        atomic_write(self.users_path, "\n".join(lines) + "\n", 0o644,
+                     mtime=mtime)
+        if self.is_running:
+            time.sleep(max(0.0, mtime + 1 - time.time()))
 
     # -- process control
 
@@ -725,6 +767,8 @@ class Primary(Dovecot):
 
     protocols = "imap lmtp sieve"
     hostname = "primary.test"
+    # log_debug = category=standby (the worker's and plugin's debug lines)
+    debug_log = True
 
     def __init__(self, env, standby=None, mirror=True, settings=None,
                  name="p"):
@@ -788,8 +832,9 @@ protocol imap {{
 """.format(lmtp=self.ports["lmtp"], sieve=self.ports["sieve"])
         if self.mirror:
             t = t.replace("\nprotocol lmtp {",
-                          "\nmail_plugins = $mail_plugins notify standby\n"
-                          "log_debug = category=standby\n"
+                          "\nmail_plugins = $mail_plugins notify standby\n" +
+                          ("log_debug = category=standby\n"
+                           if self.debug_log else "") +
                           "\nprotocol lmtp {", 1)
             t += "\n" + self.worker_conf
         t += "\nplugin {\n"
@@ -843,11 +888,23 @@ protocol imap {{
         return LMTPSession(self.ports["lmtp"])
 
     def lmtp_deliver(self, rcpts, msg, sender="sender@example.org"):
-        """Deliver one message; returns {rcpt: (code, text)}."""
+        """Deliver one message on a new connection; returns a
+        DeliveryResult {rcpt: (code, text)} with .secs."""
         if isinstance(rcpts, str):
             rcpts = [rcpts]
         with self.lmtp() as s:
             return s.deliver(rcpts, msg, sender)
+
+    # -- ManageSieve
+
+    def managesieve(self, user, password=None):
+        """A logged-in ManageSieve connection (STARTTLS, PLAIN)."""
+        return ManageSieve(self.ports["sieve"], self.env.tls.client_context(),
+                           user, password or self.password(user))
+
+    def standby_errors(self):
+        """Error/Warning lines of the primary's log that mention standby."""
+        return self.log_lines(r"\b(Error|Warning|Fatal|Panic):.*standby")
 
     # -- dovecot-standby state
 
@@ -890,16 +947,38 @@ protocol imap {{
             return []
 
     def worker_pids(self):
+        """The standby-worker service process(es) (children of the master;
+        not the drain processes they fork)."""
         return self.child_pids("standby-worker")
 
-    def kill_worker(self, sig=signal.SIGKILL):
-        pids = self.worker_pids()
-        for pid in pids:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        return pids
+    def kill_worker(self, which="tree"):
+        """SIGKILL the worker: which = "tree" (the service process and all
+        its descendants, as a crash of the whole worker), "main" (only the
+        service process; its drain children live on) or "children" (only
+        the descendants). The tree is frozen with SIGSTOP first so that
+        nothing forks or finishes in between. Returns the killed PIDs."""
+        victims = []
+        for pid in self.worker_pids():
+            _signal(pid, signal.SIGSTOP)
+            kids = descendants(pid)
+            for k in kids:
+                _signal(k, signal.SIGSTOP)
+            if which in ("tree", "main"):
+                victims.append(pid)
+            if which in ("tree", "children"):
+                victims += kids
+            for v in victims:
+                _signal(v, signal.SIGKILL)
+            for k in [pid] + kids:
+                if k not in victims:
+                    _signal(k, signal.SIGCONT)
+        return victims
+
+
+class DeliveryResult(dict):
+    """{recipient: (code, text)}, plus .secs: how long the transaction
+    took from MAIL FROM to the last reply."""
+    secs = 0.0
 
 
 class LMTPSession:
@@ -930,10 +1009,11 @@ class LMTPSession:
         if isinstance(msg, str):
             msg = msg.encode()
         c = self.c
+        t0 = time.monotonic()
         code, text = c.mail(sender)
         if code != 250:
             raise AssertionError("MAIL FROM: %d %r" % (code, text))
-        result, accepted = {}, []
+        result, accepted = DeliveryResult(), []
         for r in rcpts:
             code, text = c.rcpt(r)
             result[r] = (code, text.decode(errors="replace"))
@@ -941,6 +1021,7 @@ class LMTPSession:
                 accepted.append(r)
         if not accepted:
             c.rset()
+            result.secs = time.monotonic() - t0
             return result
         c.putcmd("data")
         code, text = c.getreply()
@@ -954,7 +1035,66 @@ class LMTPSession:
         for r in accepted:
             code, text = c.getreply()
             result[r] = (code, text.decode(errors="replace"))
+        result.secs = time.monotonic() - t0
         return result
+
+
+class ManageSieve:
+    """Just enough of RFC 5804 for the tests: STARTTLS, AUTHENTICATE PLAIN,
+    PUTSCRIPT, SETACTIVE, LOGOUT."""
+
+    def __init__(self, port, ctx, user, password):
+        import base64
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.f = self.sock.makefile("rb")
+        self._response()                                  # greeting
+        self._command(b"STARTTLS")
+        self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
+        self.f = self.sock.makefile("rb")
+        self._response()                                  # capabilities
+        auth = base64.b64encode(b"\0" + user.encode() + b"\0" +
+                                password.encode())
+        self._command(b'AUTHENTICATE "PLAIN" "' + auth + b'"')
+
+    def _response(self):
+        """Read up to the OK/NO/BYE line: (status, text incl. literals)."""
+        text = []
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise AssertionError("ManageSieve: connection closed")
+            word = line.split(b" ", 1)[0].strip().upper()
+            m = re.search(rb"\{(\d+)\+?\}\r\n$", line)
+            if m:       # a literal, then the rest of the line
+                text.append(line[:m.start()])
+                text.append(self.f.read(int(m.group(1))))
+                line = self.f.readline()
+            text.append(line)
+            if word in (b"OK", b"NO", b"BYE"):
+                return word.decode(), b"".join(text).decode(errors="replace")
+
+    def _command(self, cmd, check=True):
+        self.sock.sendall(cmd + b"\r\n")
+        status, text = self._response()
+        if check and status != "OK":
+            raise AssertionError("ManageSieve %s: %s" % (
+                cmd.split(b" ", 1)[0].decode(), text.strip()))
+        return status, text
+
+    def putscript(self, name, script, check=True):
+        """Upload; returns (status, text). The server compiles it."""
+        data = script.encode() if isinstance(script, str) else script
+        return self._command(b'PUTSCRIPT "%s" {%d+}\r\n' % (
+            name.encode(), len(data)) + data, check=check)
+
+    def setactive(self, name):
+        return self._command(b'SETACTIVE "%s"' % name.encode())
+
+    def logout(self):
+        try:
+            self._command(b"LOGOUT", check=False)
+        finally:
+            self.sock.close()
 
 
 # ---------------------------------------------------------------- Env
@@ -1024,12 +1164,17 @@ class Env:
             except Exception as e:
                 print("# stopping %s failed: %s" % (inst.name, e))
 
-    def dump_logs(self, n=40):
+    def dump_logs(self, n=50):
+        """The last n lines of every instance's log, without imapc's
+        protocol chatter (VERBOSE=1: everything)."""
+        verbose = os.environ.get("VERBOSE", "") not in ("", "0")
         out = []
         for inst in self.instances:
+            lines = [l for l in inst.log_text().splitlines()
+                     if verbose or "Debug: imapc(" not in l][-n:]
             out.append("--- %s log (%s), last %d lines:" % (
-                inst.name, inst.log_path, n))
-            out.append(inst.log_tail(n) or "(empty)")
+                inst.name, inst.log_path, len(lines)))
+            out.append("\n".join(lines) or "(empty)")
         return "\n".join(out)
 
 
@@ -1066,3 +1211,48 @@ def assert_same_message(primary_msg, standby_msg, flags=None):
     if standby_msg.flags != want:
         raise AssertionError("flags of the copy of %s: %s, expected %s" % (
             primary_msg.message_id, sorted(standby_msg.flags), sorted(want)))
+
+
+def assert_clean_logs(env, ignore=()):
+    """No Error/Fatal/Panic line in any instance's log (besides lines
+    matching one of the ignore regexes)."""
+    for inst in env.instances:
+        bad = [l for l in inst.log_lines(r"\b(Error|Fatal|Panic):", 0)
+               if not any(re.search(rx, l) for rx in ignore)]
+        if bad:
+            raise AssertionError("%s logged errors: %s" % (
+                inst.name, " | ".join(bad[:5])))
+
+
+def wait_mirrored(p, s, user, expected, timeout=30, standby_user=None):
+    """Wait until the standby account of user holds expected[folder]
+    messages in each folder and user's queue on the primary is empty.
+    Returns {folder: [Message]} fetched from the standby."""
+    suser = standby_user or p.users[user][1].get("standby_user", user)
+
+    def counts():
+        return {f: s.count(suser, f) for f in expected}
+
+    def done():
+        # An entry leaves the queue only after the standby's OK: once the
+        # queue is empty, the standby holds everything it will ever get.
+        if p.queue_entries(user):
+            return False
+        have = counts()
+        return all(have[f] >= n for f, n in expected.items()) and have
+    try:
+        have = wait_until(done, timeout=timeout, interval=0.2,
+                          what="the standby to hold %s for %s" % (
+                              expected, user))
+    except AssertionError as e:
+        raise AssertionError(
+            "%s; standby holds %s, primary queue has %d entries, dead "
+            "letters %d%s" % (e, counts(), len(p.queue_entries(user)),
+                              len(p.dead_entries(user)),
+                              "" if p.worker_pids() else
+                              ", NO standby-worker process running"))
+    if have != expected:
+        raise AssertionError("the standby holds more than expected for %s: "
+                             "%s instead of %s (duplicates?)" % (
+                                 user, have, expected))
+    return {f: s.fetch_all(suser, f) for f in expected}

@@ -15,6 +15,7 @@ import fnmatch
 import importlib
 import inspect
 import os
+import signal
 import sys
 import time
 import traceback
@@ -59,6 +60,11 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("-x", action="store_true", help="stop at first failure")
     args = ap.parse_args()
+
+    # `timeout` and CI cancel with SIGTERM: stop the instances on the way out
+    def on_term(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+    signal.signal(signal.SIGTERM, on_term)
 
     tests = discover(args.pattern)
     if args.list:
