@@ -411,7 +411,7 @@ static int standby_drain_queue(struct standby_drain *drain,
 
 /* Take the user's drain lock. Returns 1 when taken (*fd_r set), 0 when
    another process holds it or there is no queue at all, -1 on error. */
-static int standby_drain_lock(const char *state_dir, int *fd_r,
+static int standby_drain_lock(const char *state_dir, bool wait, int *fd_r,
 			      const char **error_r)
 {
 	const char *path = t_strconcat(state_dir, "/drain.lock", NULL);
@@ -426,7 +426,7 @@ static int standby_drain_lock(const char *state_dir, int *fd_r,
 		*error_r = t_strdup_printf("open(%s) failed: %m", path);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 		if (errno == EWOULDBLOCK) {
 			i_close_fd(&fd);
 			return 0;
@@ -449,7 +449,9 @@ int standby_drain_run(const struct standby_settings *set,
 	int ret, lock_fd = -1;
 
 	i_zero(result_r);
-	ret = standby_drain_lock(set->state_dir, &lock_fd, error_r);
+	ret = standby_drain_lock(set->state_dir,
+				 (flags & STANDBY_DRAIN_FLAG_WAIT) != 0,
+				 &lock_fd, error_r);
 	if (ret <= 0) {
 		if (ret == 0 && access(set->state_dir, F_OK) == 0) {
 			result_r->busy = TRUE;

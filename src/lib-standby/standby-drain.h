@@ -21,6 +21,9 @@ struct standby_drain_result {
 enum standby_drain_flags {
 	/* Send entries whose next attempt is not yet due as well */
 	STANDBY_DRAIN_FLAG_FORCE = 0x01,
+	/* Wait for another process's drain of the same user to finish
+	   instead of returning busy */
+	STANDBY_DRAIN_FLAG_WAIT = 0x02,
 };
 
 /* Send one user's due queue entries to the standby, in queue order; the

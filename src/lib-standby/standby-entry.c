@@ -48,6 +48,26 @@ bool standby_entry_id_is_valid(const char *id)
 	return i > STANDBY_ENTRY_ID_TIME_LEN && i < 80;
 }
 
+int standby_entry_id_get_time(const char *id, time_t *time_r)
+{
+	unsigned long long secs = 0;
+	unsigned int i;
+
+	if (!standby_entry_id_is_valid(id))
+		return -1;
+	/* the first 10 hex digits are the seconds */
+	for (i = 0; i < 10; i++) {
+		char c = id[i];
+
+		if (!i_isxdigit(c))
+			return -1;
+		secs = secs * 16 + (i_isdigit(c) ? c - '0' :
+				    (i_tolower(c) - 'a' + 10));
+	}
+	*time_r = (time_t)secs;
+	return 0;
+}
+
 void standby_entry_write_header(string_t *dest,
 				const struct standby_entry *entry)
 {

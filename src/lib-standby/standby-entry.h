@@ -36,6 +36,8 @@ struct standby_entry {
 /* Generate a new unique, time-ordered entry id (also the file name). */
 const char *standby_entry_id_generate(void);
 bool standby_entry_id_is_valid(const char *id);
+/* When the entry was queued, read from its id (no file access). */
+int standby_entry_id_get_time(const char *id, time_t *time_r);
 
 /* Serialize everything up to and including the blank line before the
    body. */

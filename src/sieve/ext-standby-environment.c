@@ -8,6 +8,7 @@
 #include "sieve-runtime.h"
 #include "sieve-interpreter.h"
 #include "sieve-ext-environment.h"
+#include "sieve-storage.h"
 
 #include "ext-mirror-common.h"
 
@@ -50,6 +51,64 @@ static const struct sieve_environment_item standby_direction_env_item = {
 	.get_value = envit_standby_direction_get_value,
 };
 
+/* vnd.standby.rules
+
+   Which relevance rules apply to this user: "personal" when the user's
+   personal Sieve storage (the `sieve' setting, as ManageSieve sees it)
+   holds a script named "standby", else "default". The wiring script
+   shipped in sieve-scripts/standby-wiring.sieve branches on it:
+
+     if environment :is "vnd.standby.rules" "personal" {
+       include :personal "standby";
+     } else {
+       include :global "standby-default";
+     }
+
+   The script need not be the active one: the active script holds the
+   user's ordinary filters, "standby" only mirror decisions, so running it
+   on sent mail (imapsieve) never files, rejects or answers anything.
+
+   Include alone cannot tell: it is resolved at compile time and has no
+   test for "the personal script exists". Looking the script up costs one
+   stat() of the script file per evaluation. */
+
+#define STANDBY_RULES_SCRIPT_NAME "standby"
+
+static const char *
+envit_standby_rules_get_value(const struct sieve_runtime_env *renv,
+			      const char *name ATTR_UNUSED)
+{
+	const struct sieve_execute_env *eenv = renv->exec_env;
+	struct sieve_instance *svinst = eenv->svinst;
+	struct mail_user *user = eenv->scriptenv->user;
+	struct sieve_storage *storage;
+	enum sieve_error error;
+	int ret;
+
+	storage = sieve_storage_create_main(svinst, user, 0, &error);
+	if (storage == NULL) {
+		/* No personal storage (none configured, Sieve disabled for
+		   the user, or a temporary failure): the default rules */
+		e_debug(svinst->event, "standby: No personal Sieve storage "
+			"(error %d): using the default rules", error);
+		return "default";
+	}
+	ret = sieve_storage_check_script(storage, STANDBY_RULES_SCRIPT_NAME,
+					 &error);
+	sieve_storage_unref(&storage);
+	if (ret < 0 && error != SIEVE_ERROR_NOT_FOUND) {
+		e_debug(svinst->event, "standby: Failed to look up personal "
+			"script \"%s\" (error %d): using the default rules",
+			STANDBY_RULES_SCRIPT_NAME, error);
+	}
+	return ret > 0 ? "personal" : "default";
+}
+
+static const struct sieve_environment_item standby_rules_env_item = {
+	.name = "vnd.standby.rules",
+	.get_value = envit_standby_rules_get_value,
+};
+
 void ext_standby_environment_items_register(
 	const struct sieve_extension *ext,
 	const struct sieve_runtime_env *renv)
@@ -60,4 +119,6 @@ void ext_standby_environment_items_register(
 		return;
 	sieve_environment_item_register(extctx->env_ext, renv->interp,
 					&standby_direction_env_item);
+	sieve_environment_item_register(extctx->env_ext, renv->interp,
+					&standby_rules_env_item);
 }

@@ -1,0 +1,184 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+/* doveadm standby status [-u user|-A]: one row per user. */
+
+#include "lib.h"
+#include "array.h"
+#include "ioloop.h"
+#include "istream.h"
+#include "time-util.h"
+#include "doveadm-print.h"
+#include "standby-settings.h"
+#include "standby-entry.h"
+#include "standby-queue.h"
+#include "standby-ledger.h"
+#include "doveadm-standby-cmd.h"
+
+#include <fcntl.h>
+
+static const char *status_time(const char *unix_time)
+{
+	time_t t;
+
+	if (unix_time == NULL || str_to_time(unix_time, &t) < 0)
+		return "";
+	return t_strflocaltime("%Y-%m-%d %H:%M:%S", t);
+}
+
+static const char *
+status_get(const ARRAY_TYPE(const_string) *keyvalues, const char *key)
+{
+	const char *const *kv;
+	unsigned int i, count;
+
+	kv = array_get(keyvalues, &count);
+	for (i = 0; i + 1 < count; i += 2) {
+		if (strcmp(kv[i], key) == 0)
+			return kv[i + 1];
+	}
+	return NULL;
+}
+
+/* Messages the standby accepted: the ledger's lines. */
+static int status_count_ledger(const char *state_dir, uintmax_t *count_r,
+			       const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/ledger", NULL);
+	struct istream *input;
+	const unsigned char *data, *p;
+	size_t size;
+	int fd;
+
+	*count_r = 0;
+	fd = open(path, O_RDONLY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+		return -1;
+	}
+	input = i_stream_create_fd_autoclose(&fd, IO_BLOCK_SIZE);
+	while (i_stream_read_more(input, &data, &size) > 0) {
+		for (p = data; (p = memchr(p, '\n', size - (p - data))) != NULL;
+		     p++)
+			(*count_r)++;
+		i_stream_skip(input, size);
+	}
+	if (input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s", path,
+					   i_stream_get_error(input));
+		i_stream_unref(&input);
+		return -1;
+	}
+	i_stream_unref(&input);
+	return 0;
+}
+
+static int
+cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
+		       struct mail_user *user)
+{
+	const struct standby_settings *set = ctx->set;
+	ARRAY_TYPE(standby_queue_item) queued, dead;
+	ARRAY_TYPE(const_string) status;
+	struct standby_queue *queue;
+	const struct standby_queue_item *oldest;
+	const char *error;
+	uintmax_t mirrored = 0;
+	time_t queued_time;
+	int ret = 0;
+
+	doveadm_print(user->username);
+	if (set == NULL) {
+		/* not configured, or invalid settings (then shown as the
+		   last error) */
+		doveadm_print(ctx->settings_error == NULL ? "no" : "invalid");
+		for (unsigned int i = 0; i < 8; i++)
+			doveadm_print("");
+		doveadm_print(ctx->settings_error == NULL ? "" :
+			      ctx->settings_error);
+		doveadm_print("");
+		doveadm_print("");
+		return 0;
+	}
+
+	t_array_init(&queued, 64);
+	t_array_init(&dead, 8);
+	t_array_init(&status, 16);
+	queue = standby_queue_init(set->state_dir, ctx->event);
+	if (standby_queue_list(queue, STANDBY_QUEUE_DIR_QUEUE,
+			       pool_datastack_create(), &queued, &error) < 0 ||
+	    standby_queue_list(queue, STANDBY_QUEUE_DIR_DEAD,
+			       pool_datastack_create(), &dead, &error) < 0 ||
+	    standby_status_read(set->state_dir, pool_datastack_create(),
+				&status, &error) < 0 ||
+	    status_count_ledger(set->state_dir, &mirrored, &error) < 0) {
+		e_error(ctx->event, "%s", error);
+		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
+		ret = -1;
+	}
+	standby_queue_deinit(&queue);
+
+	doveadm_print("yes");
+	doveadm_print(t_strdup_printf("%s:%u", set->host, set->port));
+	doveadm_print(set->user);
+	doveadm_print_num(array_count(&queued));
+	oldest = array_count(&queued) == 0 ? NULL : array_front(&queued);
+	if (oldest != NULL &&
+	    standby_entry_id_get_time(oldest->id, &queued_time) == 0)
+		doveadm_print_num(I_MAX(ioloop_time - queued_time, 0));
+	else
+		doveadm_print("");
+	doveadm_print_num(array_count(&dead));
+	doveadm_print(status_time(status_get(&status, "last_success")));
+	doveadm_print(status_time(status_get(&status, "last_error_time")));
+	doveadm_print(t_str_oneline(status_get(&status, "last_error") == NULL ?
+				    "" : status_get(&status, "last_error")));
+	doveadm_print_num(mirrored);
+	const char *failures = status_get(&status, "queue_write_failures");
+	doveadm_print(failures == NULL ? "0" : failures);
+	return ret;
+}
+
+static void
+cmd_standby_status_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
+			const char *const args[] ATTR_UNUSED)
+{
+	doveadm_print_header_simple("user");
+	doveadm_print_header_simple("enabled");
+	doveadm_print_header_simple("host");
+	doveadm_print_header_simple("standby_user");
+	doveadm_print_header("queued", "queued",
+			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_print_header("oldest_secs", "oldest_secs",
+			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_print_header("dead", "dead", DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_print_header_simple("last_success");
+	doveadm_print_header_simple("last_error_time");
+	doveadm_print_header_simple("last_error");
+	doveadm_print_header("mirrored", "mirrored",
+			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_print_header("queue_write_failures", "queue_write_failures",
+			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+}
+
+static struct doveadm_mail_cmd_context *cmd_standby_status_alloc(void)
+{
+	struct doveadm_standby_cmd_context *ctx;
+
+	ctx = doveadm_standby_cmd_alloc(struct doveadm_standby_cmd_context);
+	ctx->ctx.v.init = cmd_standby_status_init;
+	ctx->run = cmd_standby_status_run;
+	ctx->run_unconfigured = TRUE;
+	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);
+	return &ctx->ctx;
+}
+
+struct doveadm_cmd_ver2 doveadm_standby_cmd_status = {
+	.name = "standby status",
+	.mail_cmd = cmd_standby_status_alloc,
+	.usage = DOVEADM_CMD_MAIL_USAGE_PREFIX,
+DOVEADM_CMD_PARAMS_START
+DOVEADM_CMD_MAIL_COMMON
+DOVEADM_CMD_PARAMS_END
+};

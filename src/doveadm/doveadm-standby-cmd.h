@@ -1,0 +1,43 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+#ifndef DOVEADM_STANDBY_CMD_H
+#define DOVEADM_STANDBY_CMD_H
+
+#include "doveadm-mail.h"
+
+struct standby_settings;
+
+struct doveadm_standby_cmd_context {
+	struct doveadm_mail_cmd_context ctx;
+
+	/* the current user's settings (NULL when not configured) */
+	const struct standby_settings *set;
+	struct event *event;
+	/* run for a user whose standby is configured; unset users are
+	   reported by the common code (status handles them itself) */
+	int (*run)(struct doveadm_standby_cmd_context *ctx,
+		   struct mail_user *user);
+	/* status wants to see users without a standby (or with invalid
+	   settings: settings_error) too */
+	bool run_unconfigured;
+	const char *settings_error;
+};
+
+#define doveadm_standby_cmd_alloc(type) \
+	(type *)doveadm_standby_cmd_alloc_size(sizeof(type))
+struct doveadm_standby_cmd_context *
+doveadm_standby_cmd_alloc_size(size_t size);
+
+/* Record an exit code: EX_TEMPFAIL wins over everything, otherwise the
+   first failure is kept (as doveadm's own commands do). */
+void doveadm_standby_cmd_failed(struct doveadm_standby_cmd_context *ctx,
+				int exit_code);
+
+/* Progress for long runs, on stderr (never mixed into -f output). */
+void doveadm_standby_progress(const char *fmt, ...) ATTR_FORMAT(1, 2);
+
+extern struct doveadm_cmd_ver2 doveadm_standby_cmd_status;
+extern struct doveadm_cmd_ver2 doveadm_standby_cmd_flush;
+
+void doveadm_standby_cmds_init(void);
+
+#endif
