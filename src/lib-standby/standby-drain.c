@@ -6,6 +6,9 @@
 #include "istream.h"
 #include "sha2.h"
 #include "hex-binary.h"
+#include "hash.h"
+#include "sleep.h"
+#include "time-util.h"
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-ledger.h"
@@ -18,9 +21,17 @@
 
 /* How many APPENDs are pipelined in one round trip. */
 #define STANDBY_DRAIN_BATCH 16
+/* With STANDBY_DRAIN_FLAG_LINGER: how long to keep an idle connection
+   for entries that arrive meanwhile, and how often to look. */
+#define STANDBY_DRAIN_LINGER_MSECS 2000
+#define STANDBY_DRAIN_LINGER_POLL_MSECS 20
 
 struct standby_drain {
 	const struct standby_settings *set;
+	/* per-batch data: the opened entries */
+	pool_t batch_pool;
+	/* entry ids this run has tried (never twice in one run) */
+	HASH_TABLE(char *, char *) tried;
 	struct event *event;
 	struct standby_queue *queue;
 	struct standby_imap *imap;
@@ -187,7 +198,7 @@ static int standby_drain_prepare(struct standby_drain *drain, const char *id,
 	int ret;
 
 	i_zero(item);
-	ret = standby_queue_open(drain->queue, id, drain->pool, &qentry,
+	ret = standby_queue_open(drain->queue, id, drain->batch_pool, &qentry,
 				 &error);
 	if (ret == 0)
 		return 0;
@@ -197,7 +208,7 @@ static int standby_drain_prepare(struct standby_drain *drain, const char *id,
 	}
 	item->qentry = qentry;
 	mailbox = standby_drain_mailbox(drain, qentry->entry);
-	item->append.mailbox = p_strdup(drain->pool, mailbox);
+	item->append.mailbox = t_strdup(mailbox);
 	item->append.flags = qentry->entry->flags;
 	item->append.internal_date = qentry->entry->internal_date;
 	item->append.tz_offset_mins = qentry->entry->tz_offset_mins;
@@ -288,6 +299,7 @@ static void standby_drain_batch(struct standby_drain *drain,
 	int ret;
 
 	i_assert(count <= STANDBY_DRAIN_BATCH);
+	drain->batch_pool = pool_alloconly_create("standby drain batch", 4096);
 	for (i = 0; i < count && !drain->disconnected; i++) {
 		ret = standby_drain_prepare(drain, items[i].id, &batch[n]);
 		if (ret > 0) {
@@ -307,6 +319,7 @@ static void standby_drain_batch(struct standby_drain *drain,
 		standby_drain_item_result(drain, &batch[i]);
 		standby_drain_item_free(&batch[i]);
 	}
+	pool_unref(&drain->batch_pool);
 }
 
 static void standby_drain_status(struct standby_drain *drain)
@@ -353,60 +366,148 @@ static void standby_drain_count_remaining(struct standby_drain *drain)
 	}
 }
 
+/* List the entries to send now: due ones (all with force), without those
+   this run has already tried. */
+static int standby_drain_list_due(struct standby_drain *drain, bool force,
+				  pool_t pool,
+				  ARRAY_TYPE(standby_queue_item) *due,
+				  const char **error_r)
+{
+	ARRAY_TYPE(standby_queue_item) items;
+	const struct standby_queue_item *item;
+
+	p_array_init(&items, pool, 64);
+	if (standby_queue_list(drain->queue, STANDBY_QUEUE_DIR_QUEUE,
+			       pool, &items, error_r) < 0)
+		return -1;
+	array_foreach(&items, item) {
+		if ((item->next_attempt <= ioloop_time || force) &&
+		    hash_table_lookup(drain->tried, item->id) == NULL)
+			array_push_back(due, item);
+	}
+	return 0;
+}
+
+static void standby_drain_send(struct standby_drain *drain,
+			       const ARRAY_TYPE(standby_queue_item) *due)
+{
+	const struct standby_queue_item *due_items;
+	unsigned int i, count;
+
+	due_items = array_get(due, &count);
+	for (i = 0; i < count; i++) {
+		char *id = p_strdup(drain->pool, due_items[i].id);
+
+		hash_table_insert(drain->tried, id, id);
+	}
+	for (i = 0; i < count && !drain->disconnected;
+	     i += STANDBY_DRAIN_BATCH) T_BEGIN {
+		standby_drain_batch(drain, due_items + i,
+				    I_MIN(count - i, STANDBY_DRAIN_BATCH));
+	} T_END;
+}
+
+/* Wait a little for more entries, keeping the connection: mail often
+   arrives in bursts, and a new connection costs a fork, a TLS handshake
+   and a login on both sides. Returns 1 when there is more to send. */
+static int standby_drain_linger(struct standby_drain *drain,
+				const char **error_r)
+{
+	ARRAY_TYPE(standby_queue_item) due;
+	struct timeval start;
+	int ret = 0;
+
+	i_gettimeofday(&start);
+	do T_BEGIN {
+		t_array_init(&due, 16);
+		if (standby_drain_list_due(drain, FALSE,
+					   pool_datastack_create(), &due,
+					   error_r) < 0)
+			ret = -1;
+		else if (array_count(&due) > 0)
+			ret = 1;
+		else if (timeval_diff_msecs(&ioloop_timeval, &start) >=
+			 STANDBY_DRAIN_LINGER_MSECS)
+			ret = 0;
+		else {
+			i_sleep_msecs(STANDBY_DRAIN_LINGER_POLL_MSECS);
+			io_loop_time_refresh();
+			ret = 2;
+		}
+	} T_END_PASS_STR_IF(ret < 0, error_r); while (ret == 2);
+	return ret;
+}
+
+/* Defer every due entry after a failed connect. */
+static void standby_drain_defer_all(struct standby_drain *drain,
+				    const ARRAY_TYPE(standby_queue_item) *due,
+				    const char *error)
+{
+	const struct standby_queue_item *item;
+
+	array_foreach(due, item) T_BEGIN {
+		struct standby_queue_entry *qentry;
+		const char *open_error;
+		pool_t pool = pool_alloconly_create("standby entry", 1024);
+		int ret = standby_queue_open(drain->queue, item->id, pool,
+					     &qentry, &open_error);
+		if (ret < 0)
+			standby_drain_kill(drain, item->id, open_error);
+		else if (ret > 0) {
+			standby_drain_defer(drain, qentry->entry, error);
+			standby_queue_entry_close(&qentry);
+		}
+		pool_unref(&pool);
+	} T_END;
+}
+
 static int standby_drain_queue(struct standby_drain *drain,
 			       enum standby_drain_flags flags,
 			       const char **error_r)
 {
-	ARRAY_TYPE(standby_queue_item) items, due;
-	const struct standby_queue_item *item, *due_items;
+	ARRAY_TYPE(standby_queue_item) due;
+	bool force = (flags & STANDBY_DRAIN_FLAG_FORCE) != 0;
 	const char *error;
-	unsigned int i, count;
+	pool_t pass_pool;
+	int ret = 0;
 
-	t_array_init(&items, 64);
-	if (standby_queue_list(drain->queue, STANDBY_QUEUE_DIR_QUEUE,
-			       drain->pool, &items, error_r) < 0)
-		return -1;
-	t_array_init(&due, array_count(&items) + 1);
-	array_foreach(&items, item) {
-		if (item->next_attempt <= ioloop_time ||
-		    (flags & STANDBY_DRAIN_FLAG_FORCE) != 0)
-			array_push_back(&due, item);
+	for (;;) {
+		pass_pool = pool_alloconly_create("standby drain pass", 4096);
+		p_array_init(&due, pass_pool, 64);
+		ret = standby_drain_list_due(drain, force, pass_pool, &due,
+					     error_r);
+		force = FALSE;
+		if (ret < 0 || array_count(&due) == 0) {
+			pool_unref(&pass_pool);
+			break;
+		}
+		if (drain->imap == NULL &&
+		    standby_imap_connect(drain->set, drain->event,
+					 &drain->imap, &error) < 0) {
+			e_error(drain->event, "Cannot reach the standby: %s",
+				error);
+			standby_drain_set_error(drain, error);
+			standby_drain_defer_all(drain, &due, error);
+			pool_unref(&pass_pool);
+			break;
+		}
+		standby_drain_send(drain, &due);
+		pool_unref(&pass_pool);
+		if (drain->disconnected ||
+		    (flags & STANDBY_DRAIN_FLAG_LINGER) == 0)
+			break;
+		ret = standby_drain_linger(drain, error_r);
+		if (ret <= 0)
+			break;
 	}
-	if (array_count(&due) == 0) {
-		standby_drain_count_remaining(drain);
-		return 0;
-	}
-
-	if (standby_imap_connect(drain->set, drain->event, &drain->imap,
-				 &error) < 0) {
-		e_error(drain->event, "Cannot reach the standby: %s", error);
-		standby_drain_set_error(drain, error);
-		array_foreach(&due, item) T_BEGIN {
-			struct standby_queue_entry *qentry;
-			const char *open_error;
-			int ret = standby_queue_open(drain->queue, item->id,
-						     drain->pool, &qentry,
-						     &open_error);
-			if (ret < 0)
-				standby_drain_kill(drain, item->id, open_error);
-			else if (ret > 0) {
-				standby_drain_defer(drain, qentry->entry, error);
-				standby_queue_entry_close(&qentry);
-			}
-		} T_END;
-	} else {
-		due_items = array_get(&due, &count);
-		for (i = 0; i < count && !drain->disconnected;
-		     i += STANDBY_DRAIN_BATCH) T_BEGIN {
-			standby_drain_batch(drain, due_items + i,
-					    I_MIN(count - i,
-						  STANDBY_DRAIN_BATCH));
-		} T_END;
+	if (drain->imap != NULL) {
 		standby_imap_disconnect(&drain->imap);
+		standby_drain_status(drain);
+	} else if (drain->result->error != NULL) {
+		standby_drain_status(drain);
 	}
-	standby_drain_status(drain);
 	standby_drain_count_remaining(drain);
-	return 0;
+	return ret < 0 ? -1 : 0;
 }
 
 /* Take the user's drain lock. Returns 1 when taken (*fd_r set), 0 when
@@ -469,6 +570,7 @@ int standby_drain_run(const struct standby_settings *set,
 	event_add_category(drain.event, &event_category_standby);
 	event_add_str(drain.event, "user", username);
 	drain.queue = standby_queue_init(set->state_dir, drain.event);
+	hash_table_create(&drain.tried, drain.pool, 0, str_hash, strcmp);
 
 	T_BEGIN {
 		ret = standby_drain_queue(&drain, flags, error_r);
@@ -477,6 +579,7 @@ int standby_drain_run(const struct standby_settings *set,
 		/* the pool goes away: keep the error on the data stack */
 		result_r->error = t_strdup(result_r->error);
 	}
+	hash_table_destroy(&drain.tried);
 	standby_queue_deinit(&drain.queue);
 	event_unref(&drain.event);
 	pool_unref(&drain.pool);

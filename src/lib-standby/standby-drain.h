@@ -24,6 +24,9 @@ enum standby_drain_flags {
 	/* Wait for another process's drain of the same user to finish
 	   instead of returning busy */
 	STANDBY_DRAIN_FLAG_WAIT = 0x02,
+	/* After the queue is empty, keep the connection for a moment and
+	   send what arrives meanwhile (the worker: mail comes in bursts) */
+	STANDBY_DRAIN_FLAG_LINGER = 0x04,
 };
 
 /* Send one user's due queue entries to the standby, in queue order; the

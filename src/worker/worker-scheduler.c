@@ -27,7 +27,7 @@
    queued): every user's queue is looked at this often, and at start. */
 #define WORKER_SCAN_INTERVAL_SECS (10*60)
 /* Retry a user whose drain child failed (crashed, lookup failed). */
-#define WORKER_CHILD_FAILURE_RETRY_SECS 30
+#define WORKER_CHILD_FAILURE_RETRY_SECS 10
 
 struct worker_user {
 	char *username;
@@ -37,6 +37,9 @@ struct worker_user {
 	int result_fd;
 	/* poked while its drain was running: run again right after */
 	bool again;
+	/* the last drain failed: pokes wait for the backoff (as Postfix
+	   does not hammer a destination it knows is down) */
+	bool failing;
 };
 
 static struct mail_storage_service_ctx *worker_storage_service;
@@ -92,15 +95,19 @@ worker_child_drain(const char *username, int result_fd)
 		exit_code = EX_CONFIG;
 	} else if (ret == 0) {
 		e_debug(user->event, "standby: Not configured for this user");
-		worker_child_report(result_fd, "0\t0\n");
-	} else if (standby_drain_run(set, username, user->event, 0,
+		worker_child_report(result_fd, "0\t0\t0\n");
+	} else if (standby_drain_run(set, username, user->event,
+				     STANDBY_DRAIN_FLAG_LINGER,
 				     &result, &error) < 0) {
 		e_error(user->event, "standby: %s", error);
 		exit_code = EX_TEMPFAIL;
 	} else {
+		/* "failing" when the standby did not take what was due:
+		   new mail then waits for the backoff too */
 		worker_child_report(result_fd, t_strdup_printf(
-			"%u\t%ld\n", result.remaining,
-			(long)result.next_attempt));
+			"%u\t%ld\t%d\n", result.remaining,
+			(long)result.next_attempt,
+			result.error != NULL && !result.busy ? 1 : 0));
 	}
 	mail_user_deinit(&user);
 	mail_storage_service_user_unref(&service_user);
@@ -223,6 +230,7 @@ static void worker_user_finished(struct worker_user *wuser, int status)
 	char buf[128];
 	unsigned int remaining;
 	long next_attempt;
+	int failing;
 	ssize_t ret;
 
 	ret = read(wuser->result_fd, buf, sizeof(buf) - 1);
@@ -232,17 +240,21 @@ static void worker_user_finished(struct worker_user *wuser, int status)
 
 	buf[ret > 0 ? ret : 0] = '\0';
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK ||
-	    sscanf(buf, "%u\t%ld", &remaining, &next_attempt) != 2) {
+	    sscanf(buf, "%u\t%ld\t%d", &remaining, &next_attempt,
+		   &failing) != 3) {
 		e_error(worker_event, "Drain of %s failed (status %d), "
 			"retrying in %d s", wuser->username, status,
 			WORKER_CHILD_FAILURE_RETRY_SECS);
 		wuser->due = ioloop_time + WORKER_CHILD_FAILURE_RETRY_SECS;
+		wuser->failing = TRUE;
 	} else if (remaining == 0) {
 		wuser->due = 0;
+		wuser->failing = FALSE;
 	} else {
 		wuser->due = I_MAX((time_t)next_attempt, ioloop_time);
+		wuser->failing = failing != 0;
 	}
-	if (wuser->again)
+	if (wuser->again && !wuser->failing)
 		wuser->due = ioloop_time;
 	if (wuser->due == 0)
 		worker_user_free(wuser);
@@ -328,7 +340,7 @@ void worker_scheduler_poke(const char *username)
 
 	if (wuser->pid != 0)
 		wuser->again = TRUE;
-	else
+	else if (!wuser->failing || wuser->due == 0)
 		wuser->due = ioloop_time;
 	worker_schedule();
 }
