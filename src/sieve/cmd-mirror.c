@@ -524,6 +524,52 @@ act_mirror_queue_failed(struct event *event,
 	}
 }
 
+/* Sent mail (imapsieve) runs for every mailbox: imapsieve matches
+   mailboxes by name, while the Sent folder's name differs between clients
+   and languages ("Sent", "Sent Items", "Gesendet"). In Dovecot 2.3 the
+   special-use flag is configuration (namespace mailbox special_use), so
+   this is a lookup in the mailbox settings, no I/O. APPEND, COPY or MOVE
+   into any other mailbox never mirrors. */
+static bool act_mirror_is_sent_mailbox(struct mail *mail)
+{
+	return mailbox_has_special_use(mail->box, "\\Sent");
+}
+
+/* The copy of a sent message carries the flags it has on the primary
+   (the client usually APPENDs it with \Seen) in addition to :flags.
+   Only for outgoing mail: on delivery the message has no flags of its
+   own yet, and for the 2nd+ LMTP recipient the mail at hand is the first
+   recipient's stored copy, whose flags are not this user's. */
+static const char *const *
+act_mirror_flags_with_own(struct mail *mail, const char *const *flags)
+{
+	static const struct {
+		enum mail_flags flag;
+		const char *name;
+	} own_flags[] = {
+		{ MAIL_SEEN, "\\Seen" },
+		{ MAIL_ANSWERED, "\\Answered" },
+		{ MAIL_FLAGGED, "\\Flagged" },
+		{ MAIL_DRAFT, "\\Draft" },
+	};
+	ARRAY_TYPE(const_string) all;
+	enum mail_flags mflags;
+	unsigned int i;
+
+	/* \Deleted is left out: imapsieve itself sets it when a script
+	   discards, and a copy must not arrive as deleted. */
+	mflags = mail_get_flags(mail);
+	t_array_init(&all, 8);
+	for (; *flags != NULL; flags++)
+		cmd_mirror_flags_add(&all, *flags);
+	for (i = 0; i < N_ELEMENTS(own_flags); i++) {
+		if ((mflags & own_flags[i].flag) != 0)
+			cmd_mirror_flags_add(&all, own_flags[i].name);
+	}
+	array_append_zero(&all);
+	return array_front(&all);
+}
+
 static void
 act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		 struct event *event)
@@ -561,9 +607,19 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	mail = (action->mail != NULL ?
 		action->mail : sieve_message_get_mail(aenv->msgctx));
 
+	if (direction == STANDBY_DIRECTION_OUTGOING &&
+	    !act_mirror_is_sent_mailbox(mail)) {
+		e_debug(event, "Mail saved to mailbox %s, which is not the "
+			"\\Sent mailbox: mirror action ignored",
+			str_sanitize(mailbox_get_vname(mail->box), 128));
+		return;
+	}
+
 	i_zero(&entry);
 	entry.mailbox = ctx->mailbox;
-	entry.flags = ctx->flags;
+	entry.flags = (direction == STANDBY_DIRECTION_OUTGOING ?
+		       act_mirror_flags_with_own(mail, ctx->flags) :
+		       ctx->flags);
 	entry.direction = direction;
 	entry.queued_time = ioloop_time;
 	if (mail_get_received_date(mail, &entry.internal_date) < 0 ||

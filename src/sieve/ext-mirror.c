@@ -6,8 +6,9 @@
  * Authors: dovecot-standby authors
  * Specification: vendor-defined; see README.md
  *   mirror [:mailbox <folder: string>] [:flags <flags: string-list>]
- *   environment item "vnd.standby.direction" ("incoming" | "outgoing"),
- *   available when the script also requires "environment".
+ *   environment items "vnd.standby.direction" ("incoming" | "outgoing")
+ *   and "vnd.standby.rules" ("personal" | "default"), available when the
+ *   script also requires "environment".
  * Implementation: full
  * Status: experimental
  *
@@ -21,6 +22,8 @@
 #include "sieve-validator.h"
 #include "sieve-interpreter.h"
 #include "sieve-ext-environment.h"
+#include "sieve-settings.h"
+#include "sieve-storage.h"
 
 #include "ext-mirror-common.h"
 
@@ -75,10 +78,47 @@ static void ext_mirror_unload(const struct sieve_extension *ext)
  * Validator
  */
 
+/* The wiring script (sieve-scripts/standby-wiring.sieve) is an admin
+   script that does `include :optional :personal "standby"'. Pigeonhole
+   resolves includes at compile time and, :optional or not, refuses to
+   compile when the user's personal storage does not exist yet (a user
+   who never used ManageSieve has no ~/sieve) -- and then the default rule
+   set would not run either. So when an admin script that requires
+   vnd.standby.mirror is compiled (it does so before its include commands
+   are validated), make sure the personal storage exists, as ManageSieve
+   does at a user's first login. Personal scripts are compiled with
+   NOGLOBAL and skip this. Failure is harmless here: the include then
+   reports it. */
+static void ext_mirror_personal_storage_ensure(struct sieve_instance *svinst)
+{
+	struct sieve_storage *storage;
+	enum sieve_error error;
+	const char *location;
+
+	/* The `sieve' setting names the personal storage. Opened read-write
+	   the file driver creates its directory (sieve_storage_create_main()
+	   cannot be used: read-write, it needs the mail user, which compile
+	   time does not have). Legacy sieve_dir setups are left alone. */
+	location = sieve_setting_get(svinst, "sieve");
+	if (location == NULL || *location == '\0')
+		return;
+	storage = sieve_storage_create(svinst, location,
+				       SIEVE_STORAGE_FLAG_READWRITE, &error);
+	if (storage == NULL) {
+		e_debug(svinst->event, "standby: Personal Sieve storage "
+			"not available (error %d)", error);
+		return;
+	}
+	sieve_storage_unref(&storage);
+}
+
 static bool ext_mirror_validator_load(const struct sieve_extension *ext,
 				      struct sieve_validator *valdtr)
 {
 	sieve_validator_register_command(valdtr, ext, &cmd_mirror);
+	if ((sieve_validator_compile_flags(valdtr) &
+	     SIEVE_COMPILE_FLAG_NOGLOBAL) == 0)
+		ext_mirror_personal_storage_ensure(ext->svinst);
 	return TRUE;
 }
 

@@ -38,6 +38,20 @@ SIEVE_PLUGIN = DOVECOT_LIBDIR + "/modules/sieve/lib90_sieve_standby_plugin.so"
 WORKER = DOVECOT_LIBDIR + "/standby-worker"
 STANDBY_FILES = (MAIL_PLUGIN, SIEVE_PLUGIN, WORKER)
 
+# Where `make install` put sieve-scripts/ ($(datadir)/dovecot-standby/
+# sieve-scripts; /usr/local/share with configure's default prefix).
+SIEVE_SCRIPTS_DIRS = ("/usr/share/dovecot-standby/sieve-scripts",
+                      "/usr/local/share/dovecot-standby/sieve-scripts")
+
+
+def sieve_scripts_dir():
+    """The installed sieve-scripts directory (raises HarnessError)."""
+    for d in SIEVE_SCRIPTS_DIRS:
+        if os.path.exists(os.path.join(d, "standby-wiring.sieve")):
+            return d
+    raise HarnessError("sieve-scripts are not installed in %s; run `make "
+                       "install`" % " or ".join(SIEVE_SCRIPTS_DIRS))
+
 # Headers the mirror may add to the copy; stripped before comparing bytes.
 # The design says the bytes are unchanged, so this is empty.
 STRIP_HEADERS = ()
@@ -68,10 +82,19 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what=None):
         delay = min(delay * 1.5, 0.5)
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port on 127.0.0.1 that this run has not handed out before
+    (the kernel may offer the same ephemeral port twice in a row)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def port_open(port):
@@ -406,7 +429,7 @@ userdb {{
 namespace inbox {{
   inbox = yes
   separator = /
-  mailbox Sent {{
+  mailbox "{sent_mailbox}" {{
     special_use = \\Sent
     auto = subscribe
   }}
@@ -440,6 +463,8 @@ class Dovecot:
 
     protocols = "imap"
     hostname = "dovecot.test"
+    # The mailbox with special_use = \Sent (set before start())
+    sent_mailbox = "Sent"
 
     def __init__(self, env, name):
         self.env = env
@@ -464,7 +489,8 @@ class Dovecot:
             dir=self.dir, instance_name="dsb-%s-%s" % (self.name, self.env.id),
             protocols=self.protocols, hostname=self.hostname,
             cert=self.cert, key=self.key, uid=VMAIL_UID, gid=VMAIL_GID,
-            imap_port=self.ports["imap"], imaps_port=self.ports["imaps"])
+            imap_port=self.ports["imap"], imaps_port=self.ports["imaps"],
+            sent_mailbox=self.sent_mailbox)
 
     def write_config(self):
         text = self.config_text() + "\n" + self.extra_conf + "\n"
@@ -843,6 +869,42 @@ protocol imap {{
         t += "}\n"
         return t
 
+    def enable_sent_mirror(self, default_rules=None):
+        """Wire the relevance rules as conf.d/90-standby.conf's sent-mail
+        block does: the installed standby-wiring.sieve as sieve_before and
+        as imapsieve's before script for every mailbox, and a sieve_global
+        directory holding standby-default.sieve (default_rules, or the
+        installed default). Call before start()."""
+        sdir = sieve_scripts_dir()
+        wiring = ("file:%s/standby-wiring.sieve;bindir=~/.standby-sieve-bin"
+                  % sdir)
+        gdir = os.path.join(self.dir, "sieve-global")
+        os.makedirs(gdir, mode=0o755, exist_ok=True)
+        if default_rules is None:
+            with open(os.path.join(sdir, "standby-default.sieve")) as f:
+                default_rules = f.read()
+        atomic_write(os.path.join(gdir, "standby-default.sieve"),
+                     default_rules, 0o644)
+        self.set_settings(**{
+            "sieve_before": wiring,
+            "sieve_global": gdir,
+            "imapsieve_mailbox1_name": "*",
+            "imapsieve_mailbox1_causes": "APPEND COPY",
+            "imapsieve_mailbox1_before": wiring,
+        })
+        return gdir
+
+    def set_rules(self, user, text):
+        """Write the user's personal script "standby" (~/sieve/standby.
+        sieve) without activating it: the relevance rules."""
+        home = self.home(user)
+        sdir = os.path.join(home, "sieve")
+        os.makedirs(sdir, mode=0o700, exist_ok=True)
+        os.chown(sdir, VMAIL_UID, VMAIL_GID)
+        path = os.path.join(sdir, "standby.sieve")
+        atomic_write(path, text, 0o600, VMAIL_UID, VMAIL_GID)
+        return path
+
     def set_settings(self, **kw):
         """Change plugin settings; takes effect at the next (re)start."""
         for k, v in kw.items():
@@ -1051,7 +1113,8 @@ class ManageSieve:
         self._command(b"STARTTLS")
         self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
         self.f = self.sock.makefile("rb")
-        self._response()                                  # capabilities
+        # capabilities after STARTTLS, e.g. '"SIEVE" "fileinto ..."'
+        self.capability_text = self._response()[1]
         auth = base64.b64encode(b"\0" + user.encode() + b"\0" +
                                 password.encode())
         self._command(b'AUTHENTICATE "PLAIN" "' + auth + b'"')
@@ -1086,6 +1149,11 @@ class ManageSieve:
         data = script.encode() if isinstance(script, str) else script
         return self._command(b'PUTSCRIPT "%s" {%d+}\r\n' % (
             name.encode(), len(data)) + data, check=check)
+
+    def sieve_extensions(self):
+        """The SIEVE capability's extensions (from after STARTTLS)."""
+        m = re.search(r'^"SIEVE" "([^"]*)"', self.capability_text, re.M)
+        return m.group(1).split() if m else []
 
     def setactive(self, name):
         return self._command(b'SETACTIVE "%s"' % name.encode())

@@ -149,6 +149,38 @@ printf 'require "vnd.standby.mirror";\nmirror :mailbox "%s";\n' "$long" \
 	> "$tmp/gen/long-1024.sieve"
 compile_good "$tmp/gen/long-1024.sieve" "folder name of 1024 bytes"
 
+# -- the shipped scripts (sieve-scripts/) ------------------------------------
+
+# Compiled as the running setup does: a personal storage (`sieve') and a
+# sieve_global directory holding standby-default.sieve, so that the wiring
+# script's includes resolve. The personal directory does not exist yet:
+# compiling the wiring script must create it (a user who never used
+# ManageSieve has none).
+mkdir -p "$tmp/shipped" "$tmp/global" "$tmp/home"
+cp "$here/../../sieve-scripts/"*.sieve "$tmp/shipped/"
+cp "$tmp/shipped/standby-default.sieve" "$tmp/global/"
+printf 'plugin {\n  sieve = file:%s/home/sieve;active=%s/home/.dovecot.sieve\n  sieve_global = %s/global\n}\n' \
+	"$tmp" "$tmp" "$tmp" > "$tmp/wiring.conf"
+chown -R --reference="$tmp/gen" "$tmp/shipped" "$tmp/global" "$tmp/home"
+chmod -R a+rX "$tmp/shipped" "$tmp/global" "$tmp/wiring.conf"
+for script in "$tmp"/shipped/*.sieve; do
+	name=$(basename "$script")
+	out=$(as_user sievec -c "$tmp/wiring.conf" "${plugin_args[@]}" \
+		"$script" "$tmp/gen/shipped-${name%.sieve}.svbin" 2>&1)
+	if [ $? -eq 0 ]; then
+		ok "sieve-scripts/$name compiles"
+	else
+		not_ok "sieve-scripts/$name compiles" "$out"
+	fi
+done
+check "compiling the wiring script creates the personal storage" \
+	test -d "$tmp/home/sieve"
+# the wiring script included the default rules (there is no "standby")
+out=$(as_user sieve-dump -c "$tmp/wiring.conf" "${plugin_args[@]}" \
+	"$tmp/gen/shipped-standby-wiring.svbin" 2>&1)
+check "wiring script includes the global standby-default" \
+	grep -q "Included global script 'standby-default'" <<< "$out"
+
 # -- compile: bad scripts -----------------------------------------------------
 
 for script in "$tmp"/bad/*.sieve; do
