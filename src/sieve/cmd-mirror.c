@@ -10,6 +10,7 @@
 #include "mail-storage.h"
 #include "mail-user.h"
 #include "mail-storage-settings.h"
+#include "raw-storage.h"
 
 #include "sieve-common.h"
 #include "sieve-code.h"
@@ -138,7 +139,31 @@ struct act_mirror_context {
 	const char *mailbox;
 	/* NULL-terminated, never NULL */
 	const char *const *flags;
+	/* the message's INTERNALDATE, read when the script ran */
+	time_t received_date;
 };
+
+/* The message's received date, made to stay the same. LMTP/LDA deliver
+   from a "raw" mailbox that has no date of its own: every lookup stats
+   the input stream anew, so the INTERNALDATE of the stored copy (looked
+   up when keep/fileinto saves it) and of the mirrored copy could differ
+   by a second under load. Pin the first answer in the raw mailbox, as a
+   received_time given to raw_mailbox_alloc_stream() would have been,
+   before any action saves the message. */
+static time_t cmd_mirror_received_date(struct mail *mail)
+{
+	time_t date;
+
+	if (mail_get_received_date(mail, &date) < 0 || date == (time_t)-1)
+		return ioloop_time;
+	if (strcmp(mail->box->storage->name, RAW_STORAGE_NAME) == 0) {
+		struct raw_mailbox *raw_box =
+			container_of(mail->box, struct raw_mailbox, box);
+
+		raw_box->mtime = date;
+	}
+	return date;
+}
 
 static const char *act_mirror_folder_descr(const char *mailbox)
 {
@@ -419,6 +444,8 @@ cmd_mirror_operation_execute(const struct sieve_runtime_env *renv,
 		renv, ext_mirror_get_direction(renv->exec_env),
 		mailbox == NULL ? NULL : str_c(mailbox)));
 	act->flags = cmd_mirror_runtime_flags(renv, pool, flags);
+	act->received_date = cmd_mirror_received_date(
+		sieve_message_get_mail(renv->msgctx));
 
 	if (sieve_runtime_trace_active(renv, SIEVE_TRLVL_ACTIONS)) {
 		sieve_runtime_trace(renv, 0, "mirror action");
@@ -622,9 +649,7 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		       ctx->flags);
 	entry.direction = direction;
 	entry.queued_time = ioloop_time;
-	if (mail_get_received_date(mail, &entry.internal_date) < 0 ||
-	    entry.internal_date == (time_t)-1)
-		entry.internal_date = ioloop_time;
+	entry.internal_date = ctx->received_date;
 	entry.tz_offset_mins = 0;
 
 	if (mail_get_stream(mail, NULL, NULL, &input) < 0) {
