@@ -93,12 +93,18 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 		/* not configured, or invalid settings (then shown as the
 		   last error) */
 		doveadm_print(ctx->settings_error == NULL ? "no" : "invalid");
-		for (unsigned int i = 0; i < 8; i++)
-			doveadm_print("");
+		/* number columns get 0: -f json accepts only numbers there */
+		doveadm_print("");			/* host */
+		doveadm_print("");			/* standby_user */
+		doveadm_print_num(0);			/* queued */
+		doveadm_print_num(0);			/* oldest_secs */
+		doveadm_print_num(0);			/* dead */
+		doveadm_print("");			/* last_success */
+		doveadm_print("");			/* last_error_time */
 		doveadm_print(ctx->settings_error == NULL ? "" :
 			      ctx->settings_error);
-		doveadm_print("");
-		doveadm_print("");
+		doveadm_print_num(0);			/* mirrored */
+		doveadm_print_num(0);		/* queue_write_failures */
 		return 0;
 	}
 
@@ -128,7 +134,7 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 	    standby_entry_id_get_time(oldest->id, &queued_time) == 0)
 		doveadm_print_num(I_MAX(ioloop_time - queued_time, 0));
 	else
-		doveadm_print("");
+		doveadm_print_num(0);
 	doveadm_print_num(array_count(&dead));
 	doveadm_print(status_time(status_get(&status, "last_success")));
 	doveadm_print(status_time(status_get(&status, "last_error_time")));

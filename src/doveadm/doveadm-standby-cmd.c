@@ -1,12 +1,16 @@
 /* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
 
+/* strptime() */
+#define _GNU_SOURCE
 #include "lib.h"
 #include "doveadm-mail.h"
 #include "standby-common.h"
 #include "standby-settings.h"
+#include "standby-imap.h"
 #include "doveadm-standby-cmd.h"
 
 #include <stdio.h>
+#include <time.h>
 
 void doveadm_standby_cmd_failed(struct doveadm_standby_cmd_context *ctx,
 				int exit_code)
@@ -27,6 +31,48 @@ void doveadm_standby_progress(const char *fmt, ...)
 	va_end(args);
 }
 
+time_t doveadm_standby_parse_date(const char *option, const char *value)
+{
+	static const char *const formats[] = {
+		"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+		"%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", NULL
+	};
+	struct tm tm;
+	const char *end;
+	time_t t;
+	unsigned int i;
+
+	if (str_to_time(value, &t) == 0 && t > 0)
+		return t;
+	for (i = 0; formats[i] != NULL; i++) {
+		i_zero(&tm);
+		end = strptime(value, formats[i], &tm);
+		if (end != NULL && *end == '\0') {
+			tm.tm_isdst = -1;
+			t = mktime(&tm);
+			if (t != (time_t)-1)
+				return t;
+		}
+	}
+	i_fatal_status(EX_USAGE, "Invalid --%s date '%s' "
+		       "(use YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' or a UNIX time)",
+		       option, value);
+}
+
+int doveadm_standby_connect(struct doveadm_standby_cmd_context *ctx,
+			    struct standby_imap **imap_r)
+{
+	const char *error;
+
+	if (standby_imap_connect(ctx->set, ctx->event, imap_r, &error) < 0) {
+		e_error(ctx->event, "Standby %s:%u not available: %s",
+			ctx->set->host, ctx->set->port, error);
+		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 doveadm_standby_cmd_run(struct doveadm_mail_cmd_context *_ctx,
 			struct mail_user *user)
@@ -36,6 +82,7 @@ doveadm_standby_cmd_run(struct doveadm_mail_cmd_context *_ctx,
 	const char *error;
 	int ret;
 
+	standby_imap_set_quiet(TRUE);
 	ctx->event = event_create(user->event);
 	event_add_category(ctx->event, &event_category_standby);
 	event_set_append_log_prefix(ctx->event, "standby: ");
@@ -76,6 +123,9 @@ doveadm_standby_cmd_alloc_size(size_t size)
 static struct doveadm_cmd_ver2 *doveadm_standby_commands[] = {
 	&doveadm_standby_cmd_status,
 	&doveadm_standby_cmd_flush,
+	&doveadm_standby_cmd_restore,
+	&doveadm_standby_cmd_failback,
+	&doveadm_standby_cmd_verify,
 };
 
 void doveadm_standby_cmds_init(void)

@@ -35,8 +35,22 @@ void doveadm_standby_cmd_failed(struct doveadm_standby_cmd_context *ctx,
 /* Progress for long runs, on stderr (never mixed into -f output). */
 void doveadm_standby_progress(const char *fmt, ...) ATTR_FORMAT(1, 2);
 
+/* Parse a --since/--before value: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (also
+   with a T), local time, or a UNIX timestamp. Exits with EX_USAGE and one
+   line on stderr when it is none of these. */
+time_t doveadm_standby_parse_date(const char *option, const char *value);
+
+struct standby_imap;
+/* Connect and log in to the user's standby. On failure logs one line and
+   records EX_TEMPFAIL. */
+int doveadm_standby_connect(struct doveadm_standby_cmd_context *ctx,
+			    struct standby_imap **imap_r);
+
 extern struct doveadm_cmd_ver2 doveadm_standby_cmd_status;
 extern struct doveadm_cmd_ver2 doveadm_standby_cmd_flush;
+extern struct doveadm_cmd_ver2 doveadm_standby_cmd_restore;
+extern struct doveadm_cmd_ver2 doveadm_standby_cmd_failback;
+extern struct doveadm_cmd_ver2 doveadm_standby_cmd_verify;
 
 void doveadm_standby_cmds_init(void);
 

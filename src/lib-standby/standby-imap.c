@@ -15,6 +15,7 @@
 #include "imapc-client.h"
 #include "standby-settings.h"
 #include "standby-imap.h"
+#include "standby-imap-private.h"
 
 /* Appends sent before waiting for the first tagged reply */
 #define STANDBY_IMAP_MAX_APPENDS_IN_FLIGHT 16
@@ -24,35 +25,6 @@
    prefix. Not the state directory: the queue owns what is in there. */
 #define STANDBY_IMAP_TEMP_PATH_PREFIX "/tmp/standby-imapc."
 
-struct standby_imap {
-	pool_t pool;
-	struct event *event;
-	const struct standby_settings *set;
-	struct imapc_client *client;
-
-	/* imapc commands sent and not answered yet; imapc's ioloop runs
-	   while this is non-zero */
-	unsigned int pending;
-	/* untagged replies are passed here while a command wants them */
-	imapc_untagged_callback_t *untagged_callback;
-	void *untagged_context;
-
-	/* the first error imapc logged during the current run (i_free) */
-	char *captured_error;
-	/* non-NULL once the connection is gone: nothing more is sent */
-	char *disconnect_error;
-
-	enum imapc_command_state login_state;
-	const char *login_error;
-
-	/* mUTF-7 names of folders known to exist (created or appended to) */
-	HASH_TABLE(const char *, void *) known_mailboxes;
-	const char *sent_mailbox;
-
-	bool have_capabilities:1;
-	bool special_use:1;
-	bool logged_in:1;
-};
 
 struct standby_imap_append_batch {
 	struct standby_imap *imap;
@@ -97,6 +69,15 @@ struct standby_imap_list {
    Only one synchronous run can be active in a process at a time. */
 static struct standby_imap *standby_imap_capturing = NULL;
 static failure_callback_t *standby_imap_prev_error_handler = NULL;
+static failure_callback_t *standby_imap_prev_info_handler = NULL;
+/* doveadm reports the errors itself, in one line: imapc's own error and
+   info lines become debug lines */
+static bool standby_imap_quiet = FALSE;
+
+void standby_imap_set_quiet(bool quiet)
+{
+	standby_imap_quiet = quiet;
+}
 
 static void
 standby_imap_error_handler(const struct failure_context *ctx,
@@ -116,7 +97,26 @@ standby_imap_error_handler(const struct failure_context *ctx,
 		va_end(args2);
 		errno = old_errno;
 	}
+	if (standby_imap_quiet && imap != NULL &&
+	    ctx->type != LOG_TYPE_FATAL && ctx->type != LOG_TYPE_PANIC) {
+		if (event_want_debug(imap->event)) T_BEGIN {
+			e_debug(imap->event, "%s",
+				standby_imap_sanitize(imap,
+					t_strdup_vprintf(format, args)));
+		} T_END;
+		errno = old_errno;
+		return;
+	}
 	standby_imap_prev_error_handler(ctx, format, args);
+}
+
+static void
+standby_imap_info_handler(const struct failure_context *ctx,
+			  const char *format, va_list args)
+{
+	if (standby_imap_quiet && standby_imap_capturing != NULL)
+		return;
+	standby_imap_prev_info_handler(ctx, format, args);
 }
 
 static void standby_imap_capture_begin(struct standby_imap *imap)
@@ -127,8 +127,11 @@ static void standby_imap_capture_begin(struct standby_imap *imap)
 
 	i_get_failure_handlers(&fatal, &error, &info, &debug);
 	standby_imap_prev_error_handler = error;
+	standby_imap_prev_info_handler = info;
 	standby_imap_capturing = imap;
 	i_set_error_handler(standby_imap_error_handler);
+	if (standby_imap_quiet)
+		i_set_info_handler(standby_imap_info_handler);
 }
 
 static void standby_imap_capture_end(struct standby_imap *imap)
@@ -136,8 +139,11 @@ static void standby_imap_capture_end(struct standby_imap *imap)
 	i_assert(standby_imap_capturing == imap);
 
 	i_set_error_handler(standby_imap_prev_error_handler);
+	if (standby_imap_quiet)
+		i_set_info_handler(standby_imap_prev_info_handler);
 	standby_imap_capturing = NULL;
 	standby_imap_prev_error_handler = NULL;
+	standby_imap_prev_info_handler = NULL;
 }
 
 static const char *
@@ -161,7 +167,7 @@ str_replace_all(const char *text, const char *from, const char *to)
 /* Make an imapc error or reply text fit for error_r: drop imapc's prefix
    and the text of the failed command (LOGIN/AUTHENTICATE carry the
    credentials), and as a last guard hide the password itself. */
-static const char *
+const char *
 standby_imap_sanitize(struct standby_imap *imap, const char *text)
 {
 	const char *password = imap->set->password;
@@ -234,7 +240,7 @@ static void standby_imap_untagged(const struct imapc_untagged_reply *reply,
 		imap->untagged_callback(reply, imap->untagged_context);
 }
 
-static struct imapc_command *
+struct imapc_command *
 standby_imap_cmd(struct standby_imap *imap,
 		 imapc_command_callback_t *callback, void *context)
 {
@@ -245,7 +251,7 @@ standby_imap_cmd(struct standby_imap *imap,
 }
 
 /* Call first in every command callback */
-static void standby_imap_cmd_reply(struct standby_imap *imap,
+void standby_imap_cmd_reply(struct standby_imap *imap,
 				   const struct imapc_command_reply *reply)
 {
 	switch (reply->state) {
@@ -265,7 +271,7 @@ static void standby_imap_cmd_reply(struct standby_imap *imap,
 }
 
 /* Call last in every command callback */
-static void standby_imap_cmd_done(struct standby_imap *imap)
+void standby_imap_cmd_done(struct standby_imap *imap)
 {
 	i_assert(imap->pending > 0);
 
@@ -274,7 +280,7 @@ static void standby_imap_cmd_done(struct standby_imap *imap)
 }
 
 /* Run imapc's private ioloop until every command sent has its reply. */
-static void standby_imap_run(struct standby_imap *imap)
+void standby_imap_run(struct standby_imap *imap)
 {
 	standby_imap_capture_begin(imap);
 	while (imap->pending > 0)
@@ -282,7 +288,7 @@ static void standby_imap_run(struct standby_imap *imap)
 	standby_imap_capture_end(imap);
 }
 
-static bool
+bool
 standby_imap_resp_key_is(const struct imapc_command_reply *reply,
 			 const char *key)
 {

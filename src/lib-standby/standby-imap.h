@@ -40,6 +40,10 @@ struct standby_imap_append {
 	void *context;
 };
 
+/* Log imapc's own error and info lines only as debug lines (for callers
+   that report every failure themselves, such as doveadm). Process-wide. */
+void standby_imap_set_quiet(bool quiet);
+
 /* Connect and log in. Returns 0 on success, -1 with *error_r (which never
    contains the password). */
 int standby_imap_connect(const struct standby_settings *set,

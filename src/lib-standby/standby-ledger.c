@@ -47,6 +47,63 @@ int standby_ledger_append(const char *state_dir,
 	return ret;
 }
 
+static bool
+standby_ledger_parse_line(const char *line, pool_t pool,
+			  struct standby_ledger_record *rec_r)
+{
+	const char *const *args = t_strsplit_tabescaped(line);
+	long accepted;
+
+	if (str_array_length(args) < 8)
+		return FALSE;
+	i_zero(rec_r);
+	if (str_to_uint32(args[2], &rec_r->uidvalidity) < 0 ||
+	    str_to_uint32(args[3], &rec_r->uid) < 0 ||
+	    str_to_uoff(args[4], &rec_r->size) < 0 ||
+	    str_to_long(args[6], &accepted) < 0)
+		return FALSE;
+	rec_r->id = p_strdup(pool, args[0]);
+	rec_r->mailbox = p_strdup(pool, args[1]);
+	rec_r->sha256_hex = p_strdup(pool, args[5]);
+	rec_r->accepted = accepted;
+	rec_r->direction = p_strdup(pool, args[7]);
+	return TRUE;
+}
+
+int standby_ledger_read(const char *state_dir, pool_t pool,
+			ARRAY_TYPE(standby_ledger_record) *records,
+			unsigned int *bad_lines_r, const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/ledger", NULL);
+	struct standby_ledger_record rec;
+	struct istream *input;
+	const char *line;
+	int fd, ret = 0;
+
+	*bad_lines_r = 0;
+	fd = open(path, O_RDONLY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+		return -1;
+	}
+	input = i_stream_create_fd_autoclose(&fd, 65536);
+	while ((line = i_stream_read_next_line(input)) != NULL) T_BEGIN {
+		if (standby_ledger_parse_line(line, pool, &rec))
+			array_push_back(records, &rec);
+		else if (*line != '\0')
+			(*bad_lines_r)++;
+	} T_END;
+	if (input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s", path,
+					   i_stream_get_error(input));
+		ret = -1;
+	}
+	i_stream_unref(&input);
+	return ret;
+}
+
 int standby_status_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(const_string) *keyvalues_r,
 			const char **error_r)

@@ -22,6 +22,15 @@ int standby_ledger_append(const char *state_dir,
 			  const struct standby_ledger_record *rec,
 			  const char **error_r);
 
+ARRAY_DEFINE_TYPE(standby_ledger_record, struct standby_ledger_record);
+/* Read every record, oldest first. Fields after the eighth are ignored
+   (later versions append fields at the end); malformed lines are skipped
+   and counted in *bad_lines_r. Returns 0 (also when the file does not
+   exist) or -1 with *error_r. */
+int standby_ledger_read(const char *state_dir, pool_t pool,
+			ARRAY_TYPE(standby_ledger_record) *records,
+			unsigned int *bad_lines_r, const char **error_r);
+
 /* Per-user status, rewritten atomically: <state_dir>/status with
    key=value lines. Keys used: last_success, last_error, last_error_time,
    queue_write_failures. */

@@ -1,0 +1,166 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "strescape.h"
+#include "istream.h"
+#include "write-full.h"
+#include "mkdir-parents.h"
+#include "standby-failback-state.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+struct standby_failback_folder {
+	const char *name;
+	uint32_t uidvalidity, last_uid;
+};
+
+struct standby_failback_state {
+	pool_t pool;
+	const char *path;
+	ARRAY(struct standby_failback_folder) folders;
+};
+
+int standby_failback_state_read(const char *state_dir,
+				struct standby_failback_state **state_r,
+				const char **error_r)
+{
+	struct standby_failback_state *state;
+	struct standby_failback_folder *folder;
+	struct istream *input;
+	const char *line, *const *args;
+	pool_t pool;
+	int fd, ret = 0;
+
+	pool = pool_alloconly_create("standby failback state", 1024);
+	state = p_new(pool, struct standby_failback_state, 1);
+	state->pool = pool;
+	state->path = p_strconcat(pool, state_dir, "/failback", NULL);
+	p_array_init(&state->folders, pool, 16);
+	*state_r = state;
+
+	fd = open(state->path, O_RDONLY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = t_strdup_printf("open(%s) failed: %m", state->path);
+		return -1;
+	}
+	input = i_stream_create_fd_autoclose(&fd, 4096);
+	while ((line = i_stream_read_next_line(input)) != NULL) {
+		args = t_strsplit_tabescaped(line);
+		if (str_array_length(args) < 3)
+			continue;
+		folder = array_append_space(&state->folders);
+		folder->name = p_strdup(pool, args[0]);
+		if (str_to_uint32(args[1], &folder->uidvalidity) < 0 ||
+		    str_to_uint32(args[2], &folder->last_uid) < 0)
+			array_pop_back(&state->folders);
+	}
+	if (input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s", state->path,
+					   i_stream_get_error(input));
+		ret = -1;
+	}
+	i_stream_unref(&input);
+	return ret;
+}
+
+void standby_failback_state_free(struct standby_failback_state **_state)
+{
+	struct standby_failback_state *state = *_state;
+
+	if (state == NULL)
+		return;
+	*_state = NULL;
+	pool_unref(&state->pool);
+}
+
+static struct standby_failback_folder *
+standby_failback_state_find(struct standby_failback_state *state,
+			    const char *name)
+{
+	struct standby_failback_folder *folder;
+
+	array_foreach_modifiable(&state->folders, folder) {
+		if (strcmp(folder->name, name) == 0)
+			return folder;
+	}
+	return NULL;
+}
+
+uint32_t standby_failback_state_get(struct standby_failback_state *state,
+				    const char *name, uint32_t uidvalidity)
+{
+	struct standby_failback_folder *folder =
+		standby_failback_state_find(state, name);
+
+	if (folder == NULL || folder->uidvalidity != uidvalidity)
+		return 0;
+	return folder->last_uid;
+}
+
+int standby_failback_state_set(struct standby_failback_state *state,
+			       const char *name, uint32_t uidvalidity,
+			       uint32_t last_uid, const char **error_r)
+{
+	struct standby_failback_folder *folder;
+	const struct standby_failback_folder *f;
+	const char *tmp_path;
+	string_t *data;
+	int fd, ret = 0;
+
+	folder = standby_failback_state_find(state, name);
+	if (folder == NULL) {
+		folder = array_append_space(&state->folders);
+		folder->name = p_strdup(state->pool, name);
+	}
+	folder->uidvalidity = uidvalidity;
+	folder->last_uid = last_uid;
+
+	data = t_str_new(256);
+	array_foreach(&state->folders, f) {
+		str_printfa(data, "%s\t%u\t%u\n", str_tabescape(f->name),
+			    f->uidvalidity, f->last_uid);
+	}
+	tmp_path = t_strdup_printf("%s.tmp.%ld", state->path, (long)getpid());
+	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == -1 && errno == ENOENT) {
+		/* no state directory yet (nothing was ever mirrored) */
+		const char *dir = t_strcut(state->path, '\0');
+
+		dir = t_strdup_until(dir, strrchr(dir, '/'));
+		if (mkdir_parents(dir, 0700) < 0 && errno != EEXIST) {
+			*error_r = t_strdup_printf("mkdir(%s) failed: %m", dir);
+			return -1;
+		}
+		fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	}
+	if (fd == -1) {
+		*error_r = t_strdup_printf("open(%s) failed: %m", tmp_path);
+		return -1;
+	}
+	if (write_full(fd, str_data(data), str_len(data)) < 0) {
+		*error_r = t_strdup_printf("write(%s) failed: %m", tmp_path);
+		ret = -1;
+	} else if (fdatasync(fd) < 0) {
+		*error_r = t_strdup_printf("fdatasync(%s) failed: %m",
+					   tmp_path);
+		ret = -1;
+	}
+	if (close(fd) < 0 && ret == 0) {
+		*error_r = t_strdup_printf("close(%s) failed: %m", tmp_path);
+		ret = -1;
+	}
+	if (ret == 0 && rename(tmp_path, state->path) < 0) {
+		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
+					   tmp_path, state->path);
+		ret = -1;
+	}
+	if (ret < 0)
+		i_unlink_if_exists(tmp_path);
+	return ret;
+}

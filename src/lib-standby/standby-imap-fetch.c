@@ -1,0 +1,442 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "str-sanitize.h"
+#include "istream.h"
+#include "imap-arg.h"
+#include "imap-date.h"
+#include "imap-quote.h"
+#include "imap-util.h"
+#include "imap-utf7.h"
+#include "standby-settings.h"
+#include "standby-imap.h"
+#include "standby-imap-private.h"
+#include "standby-imap-fetch.h"
+
+struct standby_imap_request {
+	struct standby_imap *imap;
+	enum imapc_command_state state;
+	char *resp_key, *error;
+};
+
+struct standby_imap_list_ctx {
+	struct standby_imap_request req;
+	pool_t pool;
+	ARRAY_TYPE(standby_imap_folder) *folders;
+};
+
+struct standby_imap_examine_ctx {
+	struct standby_imap_request req;
+	uint32_t uidvalidity, exists;
+};
+
+struct standby_imap_fetch_ctx {
+	struct standby_imap_request req;
+	enum standby_imap_fetch_flags flags;
+	standby_imap_fetch_callback_t *callback;
+	void *context;
+};
+
+bool standby_imap_is_disconnected(struct standby_imap *imap)
+{
+	return imap->disconnect_error != NULL;
+}
+
+static void
+standby_imap_request_callback(const struct imapc_command_reply *reply,
+			      void *context)
+{
+	struct standby_imap_request *req = context;
+
+	standby_imap_cmd_reply(req->imap, reply);
+	req->state = reply->state;
+	i_free(req->resp_key);
+	req->resp_key = i_strdup(reply->resp_text_key);
+	if (reply->state == IMAPC_COMMAND_STATE_NO) {
+		req->error = i_strdup(standby_imap_sanitize(req->imap,
+							    reply->text_full));
+	} else if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		req->error = i_strdup(req->imap->disconnect_error != NULL ?
+				      req->imap->disconnect_error :
+				      reply->text_full);
+	}
+	standby_imap_cmd_done(req->imap);
+}
+
+/* Send one command and wait for its tagged reply, passing untagged replies
+   to untagged. Returns 0 on OK, -1 with *error_r. */
+static int
+standby_imap_request_run(struct standby_imap_request *req,
+			 imapc_untagged_callback_t *untagged,
+			 const char *cmd_str, const char **error_r)
+{
+	struct standby_imap *imap = req->imap;
+	struct imapc_command *cmd;
+	int ret;
+
+	i_assert(imap->pending == 0);
+	i_free(imap->captured_error);
+	req->state = IMAPC_COMMAND_STATE_DISCONNECTED;
+	if (imap->disconnect_error != NULL) {
+		*error_r = t_strdup(imap->disconnect_error);
+		return -1;
+	}
+	imap->untagged_callback = untagged;
+	imap->untagged_context = req;
+	cmd = standby_imap_cmd(imap, standby_imap_request_callback, req);
+	imapc_command_send(cmd, cmd_str);
+	standby_imap_run(imap);
+	imap->untagged_callback = NULL;
+	imap->untagged_context = NULL;
+
+	ret = req->state == IMAPC_COMMAND_STATE_OK ? 0 : -1;
+	if (ret < 0) {
+		*error_r = t_strdup(req->error != NULL ? req->error :
+				    "Disconnected from server");
+	}
+	return ret;
+}
+
+static void standby_imap_request_free(struct standby_imap_request *req)
+{
+	i_free(req->resp_key);
+	i_free(req->error);
+}
+
+/* LIST */
+
+static void
+standby_imap_folders_untagged(const struct imapc_untagged_reply *reply,
+			      void *context)
+{
+	struct standby_imap_list_ctx *ctx = context;
+	const struct imap_arg *flags;
+	struct standby_imap_folder *folder;
+	const char *flag, *name, *sep;
+	string_t *utf8;
+	bool sent = FALSE;
+
+	if (strcasecmp(reply->name, "LIST") != 0 ||
+	    !imap_arg_get_list(&reply->args[0], &flags) ||
+	    IMAP_ARG_IS_EOL(&reply->args[1]) ||
+	    !imap_arg_get_astring(&reply->args[2], &name))
+		return;
+	for (; imap_arg_get_atom(flags, &flag); flags++) {
+		if (strcasecmp(flag, "\\Noselect") == 0 ||
+		    strcasecmp(flag, "\\NonExistent") == 0)
+			return;
+		if (strcasecmp(flag, "\\Sent") == 0)
+			sent = TRUE;
+	}
+	if (!imap_arg_get_nstring(&reply->args[1], &sep))
+		sep = NULL;
+	utf8 = t_str_new(64);
+	if (imap_utf7_to_utf8(name, utf8) < 0) {
+		e_warning(ctx->req.imap->event,
+			  "Skipping folder with an invalid mUTF-7 name: %s",
+			  str_sanitize(name, 128));
+		return;
+	}
+	folder = array_append_space(ctx->folders);
+	folder->name = p_strdup(ctx->pool, str_c(utf8));
+	folder->sep = sep == NULL ? '\0' : sep[0];
+	folder->sent = sent;
+}
+
+static int
+standby_imap_folder_cmp(const struct standby_imap_folder *a,
+			const struct standby_imap_folder *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+int standby_imap_list_folders(struct standby_imap *imap, pool_t pool,
+			      ARRAY_TYPE(standby_imap_folder) *folders,
+			      const char **error_r)
+{
+	struct standby_imap_list_ctx ctx;
+	struct standby_imap_folder *folder;
+	const char *sent, *error;
+	bool have_sent = FALSE;
+	int ret;
+
+	/* resolves SPECIAL-USE \Sent or the configured fallback */
+	sent = t_strdup(standby_imap_get_sent_mailbox(imap));
+
+	i_zero(&ctx);
+	ctx.req.imap = imap;
+	ctx.pool = pool;
+	ctx.folders = folders;
+	ret = standby_imap_request_run(&ctx.req,
+		standby_imap_folders_untagged,
+		imap->special_use ? "LIST \"\" \"*\" RETURN (SPECIAL-USE)" :
+		"LIST \"\" \"*\"", &error);
+	standby_imap_request_free(&ctx.req);
+	if (ret < 0) {
+		*error_r = t_strdup_printf("LIST failed: %s", error);
+		return -1;
+	}
+	array_foreach_modifiable(folders, folder)
+		have_sent = have_sent || folder->sent;
+	if (!have_sent) {
+		array_foreach_modifiable(folders, folder) {
+			if (strcmp(folder->name, sent) == 0)
+				folder->sent = TRUE;
+		}
+	}
+	array_sort(folders, standby_imap_folder_cmp);
+	return 0;
+}
+
+/* EXAMINE */
+
+static void
+standby_imap_examine_untagged2(const struct imapc_untagged_reply *reply,
+			       void *context)
+{
+	struct standby_imap_examine_ctx *ctx = context;
+
+	if (strcasecmp(reply->name, "EXISTS") == 0)
+		ctx->exists = reply->num;
+	else if (strcasecmp(reply->name, "OK") == 0 &&
+		 reply->resp_text_key != NULL &&
+		 strcasecmp(reply->resp_text_key, "UIDVALIDITY") == 0 &&
+		 reply->resp_text_value != NULL) {
+		if (str_to_uint32(reply->resp_text_value,
+				  &ctx->uidvalidity) < 0)
+			ctx->uidvalidity = 0;
+	}
+}
+
+int standby_imap_examine(struct standby_imap *imap, const char *mailbox,
+			 uint32_t *uidvalidity_r, uint32_t *exists_r,
+			 const char **error_r)
+{
+	struct standby_imap_examine_ctx ctx;
+	const char *name_utf7, *error;
+	string_t *cmd;
+	int ret;
+
+	*uidvalidity_r = 0;
+	*exists_r = 0;
+	if (t_imap_utf8_to_utf7(mailbox, &name_utf7) < 0) {
+		*error_r = t_strdup_printf("Invalid folder name: %s",
+					   str_sanitize(mailbox, 128));
+		return -1;
+	}
+	cmd = t_str_new(128);
+	str_append(cmd, "EXAMINE ");
+	imap_append_astring(cmd, name_utf7);
+
+	i_zero(&ctx);
+	ctx.req.imap = imap;
+	ret = standby_imap_request_run(&ctx.req,
+				       standby_imap_examine_untagged2,
+				       str_c(cmd), &error);
+	if (ret == 0) {
+		*uidvalidity_r = ctx.uidvalidity;
+		*exists_r = ctx.exists;
+		ret = 1;
+	} else if (ctx.req.state == IMAPC_COMMAND_STATE_NO &&
+		   (ctx.req.resp_key == NULL ||
+		    strcasecmp(ctx.req.resp_key, "NONEXISTENT") == 0)) {
+		ret = 0;
+	} else {
+		*error_r = t_strdup_printf("EXAMINE %s failed: %s",
+					   str_sanitize(mailbox, 128), error);
+	}
+	standby_imap_request_free(&ctx.req);
+	return ret;
+}
+
+/* FETCH */
+
+static struct istream *
+standby_imap_fetch_body(const struct imapc_untagged_reply *reply,
+			const struct imap_arg *body, unsigned int body_idx)
+{
+	struct istream *input;
+	unsigned int i;
+
+	if (body->type == IMAP_ARG_LITERAL_SIZE ||
+	    body->type == IMAP_ARG_LITERAL_SIZE_NONSYNC) {
+		/* large literal: imapc wrote it to an unlinked temp file,
+		   closed after this callback */
+		for (i = 0; i < reply->file_args_count; i++) {
+			const struct imapc_arg_file *farg = &reply->file_args[i];
+
+			if (farg->parent_arg == &reply->args[0] &&
+			    farg->list_idx == body_idx) {
+				input = i_stream_create_fd(farg->fd,
+							   IO_BLOCK_SIZE);
+				i_stream_set_name(input, "FETCH BODY[]");
+				return input;
+			}
+		}
+		return NULL;
+	}
+	if (body->type == IMAP_ARG_STRING || body->type == IMAP_ARG_LITERAL) {
+		input = i_stream_create_from_data(body->_data.str,
+						  body->str_len);
+		i_stream_set_name(input, "FETCH BODY[]");
+		return input;
+	}
+	return NULL;
+}
+
+static const char *const *
+standby_imap_fetch_flags(const struct imap_arg *arg)
+{
+	const struct imap_arg *list;
+	ARRAY_TYPE(const_string) flags;
+	const char *flag;
+
+	if (!imap_arg_get_list(arg, &list))
+		return NULL;
+	t_array_init(&flags, 8);
+	for (; imap_arg_get_atom(list, &flag); list++) {
+		if (strcasecmp(flag, "\\Recent") != 0)
+			array_push_back(&flags, &flag);
+	}
+	array_append_zero(&flags);
+	return array_front(&flags);
+}
+
+static void
+standby_imap_fetch_untagged(const struct imapc_untagged_reply *reply,
+			    void *context)
+{
+	struct standby_imap_fetch_ctx *ctx = context;
+	struct standby_imap_message msg;
+	const struct imap_arg *list, *body = NULL;
+	unsigned int i, count, body_idx = 0;
+	const char *key, *value;
+	bool have_size = FALSE;
+
+	if (strcasecmp(reply->name, "FETCH") != 0 ||
+	    !imap_arg_get_list_full(&reply->args[0], &list, &count))
+		return;
+
+	i_zero(&msg);
+	for (i = 0; i + 1 < count; i += 2) {
+		if (!imap_arg_get_atom(&list[i], &key))
+			break;
+		if (strcasecmp(key, "UID") == 0) {
+			if (!imap_arg_get_atom(&list[i+1], &value) ||
+			    str_to_uint32(value, &msg.uid) < 0)
+				return;
+		} else if (strcasecmp(key, "RFC822.SIZE") == 0) {
+			if (!imap_arg_get_atom(&list[i+1], &value) ||
+			    str_to_uoff(value, &msg.size) < 0)
+				msg.size = 0;
+			else
+				have_size = TRUE;
+		} else if (strcasecmp(key, "INTERNALDATE") == 0) {
+			if (imap_arg_get_astring(&list[i+1], &value) &&
+			    imap_parse_datetime(value, &msg.internal_date,
+						&msg.tz_offset_mins))
+				msg.have_date = TRUE;
+		} else if (strcasecmp(key, "FLAGS") == 0) {
+			msg.flags = standby_imap_fetch_flags(&list[i+1]);
+		} else if (strcasecmp(key, "BODY[]") == 0 ||
+			   strncasecmp(key, "BODY[]<", 7) == 0) {
+			/* whole, or a part (BODY[]<offset>) */
+			body = &list[i+1];
+			body_idx = i + 1;
+		}
+	}
+	if (msg.uid == 0)
+		return;
+	if ((ctx->flags & STANDBY_IMAP_FETCH_FLAG_BODY) != 0) {
+		/* an unsolicited FETCH (flag change by another session)
+		   has no body: not ours */
+		if (body == NULL)
+			return;
+		msg.body = standby_imap_fetch_body(reply, body, body_idx);
+		if (msg.body == NULL)
+			return;
+	} else if ((ctx->flags & STANDBY_IMAP_FETCH_FLAG_META) != 0 &&
+		   (msg.flags == NULL || !have_size)) {
+		return;
+	}
+	ctx->callback(&msg, ctx->context);
+	i_stream_unref(&msg.body);
+}
+
+/* imap_write_seq_range(), with (uint32_t)-1 written as "*" */
+static void
+standby_imap_write_uids(string_t *dest, const ARRAY_TYPE(seq_range) *uids)
+{
+	const struct seq_range *range;
+
+	array_foreach(uids, range) {
+		if (str_len(dest) > 0 && str_c(dest)[str_len(dest)-1] != ' ')
+			str_append_c(dest, ',');
+		str_printfa(dest, "%u", range->seq1);
+		if (range->seq2 == (uint32_t)-1)
+			str_append(dest, ":*");
+		else if (range->seq1 != range->seq2)
+			str_printfa(dest, ":%u", range->seq2);
+	}
+}
+
+static int
+standby_imap_fetch_run(struct standby_imap *imap, const char *cmd,
+		       enum standby_imap_fetch_flags flags,
+		       standby_imap_fetch_callback_t *callback, void *context,
+		       const char **error_r)
+{
+	struct standby_imap_fetch_ctx ctx;
+	const char *error;
+	int ret;
+
+	i_zero(&ctx);
+	ctx.req.imap = imap;
+	ctx.flags = flags;
+	ctx.callback = callback;
+	ctx.context = context;
+	ret = standby_imap_request_run(&ctx.req, standby_imap_fetch_untagged,
+				       cmd, &error);
+	standby_imap_request_free(&ctx.req);
+	if (ret < 0)
+		*error_r = t_strdup_printf("FETCH failed: %s", error);
+	return ret;
+}
+
+int standby_imap_fetch(struct standby_imap *imap,
+		       const ARRAY_TYPE(seq_range) *uids,
+		       enum standby_imap_fetch_flags flags,
+		       standby_imap_fetch_callback_t *callback, void *context,
+		       const char **error_r)
+{
+	string_t *cmd;
+
+	if (array_count(uids) == 0)
+		return 0;
+	cmd = t_str_new(256);
+	str_append(cmd, "UID FETCH ");
+	standby_imap_write_uids(cmd, uids);
+	str_append(cmd, " (UID");
+	if ((flags & STANDBY_IMAP_FETCH_FLAG_META) != 0)
+		str_append(cmd, " RFC822.SIZE INTERNALDATE FLAGS");
+	if ((flags & STANDBY_IMAP_FETCH_FLAG_BODY) != 0)
+		str_append(cmd, " BODY.PEEK[]");
+	str_append_c(cmd, ')');
+	return standby_imap_fetch_run(imap, str_c(cmd), flags, callback,
+				      context, error_r);
+}
+
+int standby_imap_fetch_part(struct standby_imap *imap, uint32_t uid,
+			    uoff_t offset, uoff_t size,
+			    standby_imap_fetch_callback_t *callback,
+			    void *context, const char **error_r)
+{
+	const char *cmd = t_strdup_printf(
+		"UID FETCH %u (UID BODY.PEEK[]<%"PRIuUOFF_T".%"PRIuUOFF_T">)",
+		uid, offset, size);
+
+	return standby_imap_fetch_run(imap, cmd, STANDBY_IMAP_FETCH_FLAG_BODY,
+				      callback, context, error_r);
+}

@@ -1,0 +1,58 @@
+/* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
+#ifndef STANDBY_IMAP_PRIVATE_H
+#define STANDBY_IMAP_PRIVATE_H
+
+/* Shared by standby-imap.c (connection, APPEND) and standby-imap-fetch.c
+   (reading the standby for restore, failback and verify). Not for use
+   outside lib-standby. */
+
+#include "hash.h"
+#include "imapc-client.h"
+
+struct standby_imap {
+	pool_t pool;
+	struct event *event;
+	const struct standby_settings *set;
+	struct imapc_client *client;
+
+	/* imapc commands sent and not answered yet; imapc's ioloop runs
+	   while this is non-zero */
+	unsigned int pending;
+	/* untagged replies are passed here while a command wants them */
+	imapc_untagged_callback_t *untagged_callback;
+	void *untagged_context;
+
+	/* the first error imapc logged during the current run (i_free) */
+	char *captured_error;
+	/* non-NULL once the connection is gone: nothing more is sent */
+	char *disconnect_error;
+
+	enum imapc_command_state login_state;
+	const char *login_error;
+
+	/* mUTF-7 names of folders known to exist (created or appended to) */
+	HASH_TABLE(const char *, void *) known_mailboxes;
+	const char *sent_mailbox;
+
+	bool have_capabilities:1;
+	bool special_use:1;
+	bool logged_in:1;
+};
+
+/* Send a command; the caller's callback must call standby_imap_cmd_reply()
+   first and standby_imap_cmd_done() last. */
+struct imapc_command *
+standby_imap_cmd(struct standby_imap *imap,
+		 imapc_command_callback_t *callback, void *context);
+void standby_imap_cmd_reply(struct standby_imap *imap,
+			    const struct imapc_command_reply *reply);
+void standby_imap_cmd_done(struct standby_imap *imap);
+/* Run imapc's private ioloop until every command sent has its reply. */
+void standby_imap_run(struct standby_imap *imap);
+bool standby_imap_resp_key_is(const struct imapc_command_reply *reply,
+			      const char *key);
+/* An imapc error or reply text fit for error_r (no credentials) */
+const char *standby_imap_sanitize(struct standby_imap *imap,
+				  const char *text);
+
+#endif
