@@ -584,6 +584,10 @@ class Dovecot:
             wait_until(lambda: all(port_open(p) for p in self.listen_ports()),
                        timeout=15, what="%s listening on %s" % (
                            self.name, self.listen_ports()))
+            # the daemonized master writes master.pid a moment after its
+            # listeners are up: a stop() before that would do nothing
+            wait_until(lambda: self.is_running, timeout=15,
+                       what="%s master.pid" % self.name)
         except AssertionError as e:
             raise HarnessError("%s\n%s" % (e, self.log_tail(20)))
 
