@@ -6,7 +6,8 @@
 
 PACKAGES="dovecot-core dovecot-dev dovecot-imapd dovecot-lmtpd dovecot-pop3d
 dovecot-sieve dovecot-managesieved autoconf automake libtool pkg-config make
-gcc libc6-dev openssl python3 procps passwd coreutils"
+gcc libc6-dev openssl python3 procps passwd coreutils debhelper dpkg-dev
+lintian"
 
 install_packages() {
 	local missing="" p
