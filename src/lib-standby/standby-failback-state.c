@@ -8,6 +8,7 @@
 #include "write-full.h"
 #include "mkdir-parents.h"
 #include "standby-failback-state.h"
+#include "standby-file.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -109,9 +110,7 @@ int standby_failback_state_set(struct standby_failback_state *state,
 {
 	struct standby_failback_folder *folder;
 	const struct standby_failback_folder *f;
-	const char *tmp_path;
 	string_t *data;
-	int fd, ret = 0;
 
 	folder = standby_failback_state_find(state, name);
 	if (folder == NULL) {
@@ -126,41 +125,6 @@ int standby_failback_state_set(struct standby_failback_state *state,
 		str_printfa(data, "%s\t%u\t%u\n", str_tabescape(f->name),
 			    f->uidvalidity, f->last_uid);
 	}
-	tmp_path = t_strdup_printf("%s.tmp.%ld", state->path, (long)getpid());
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd == -1 && errno == ENOENT) {
-		/* no state directory yet (nothing was ever mirrored) */
-		const char *dir = t_strcut(state->path, '\0');
-
-		dir = t_strdup_until(dir, strrchr(dir, '/'));
-		if (mkdir_parents(dir, 0700) < 0 && errno != EEXIST) {
-			*error_r = t_strdup_printf("mkdir(%s) failed: %m", dir);
-			return -1;
-		}
-		fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	}
-	if (fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m", tmp_path);
-		return -1;
-	}
-	if (write_full(fd, str_data(data), str_len(data)) < 0) {
-		*error_r = t_strdup_printf("write(%s) failed: %m", tmp_path);
-		ret = -1;
-	} else if (fdatasync(fd) < 0) {
-		*error_r = t_strdup_printf("fdatasync(%s) failed: %m",
-					   tmp_path);
-		ret = -1;
-	}
-	if (close(fd) < 0 && ret == 0) {
-		*error_r = t_strdup_printf("close(%s) failed: %m", tmp_path);
-		ret = -1;
-	}
-	if (ret == 0 && rename(tmp_path, state->path) < 0) {
-		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
-					   tmp_path, state->path);
-		ret = -1;
-	}
-	if (ret < 0)
-		i_unlink_if_exists(tmp_path);
-	return ret;
+	return standby_file_replace(state->path, str_data(data),
+				    str_len(data), TRUE, TRUE, error_r);
 }

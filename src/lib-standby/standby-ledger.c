@@ -8,6 +8,7 @@
 #include "write-full.h"
 #include "hostpid.h"
 #include "standby-ledger.h"
+#include "standby-file.h"
 
 #include <stdio.h>
 #include <fcntl.h>
@@ -143,16 +144,11 @@ int standby_status_update(const char *state_dir, const char *key,
 			  const char *value, const char **error_r)
 {
 	const char *path = t_strconcat(state_dir, "/status", NULL);
-	/* one temp file per writer: LMTP, the worker and doveadm may all
-	   update the status at the same time (the last rename wins) */
-	const char *tmp_path = t_strdup_printf("%s.tmp.%s.%ld", path,
-					       my_hostname, (long)getpid());
 	ARRAY_TYPE(const_string) kv;
 	const char *const *pairs;
 	unsigned int i, count;
 	string_t *data = t_str_new(256);
 	bool found = FALSE;
-	int fd, ret = 0;
 
 	t_array_init(&kv, 16);
 	if (standby_status_read(state_dir, unsafe_data_stack_pool, &kv,
@@ -171,28 +167,10 @@ int standby_status_update(const char *state_dir, const char *key,
 	if (!found)
 		str_printfa(data, "%s=%s\n", key, str_tabescape(value));
 
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC,
-		  STANDBY_STATE_FILE_MODE);
-	if (fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m", tmp_path);
-		return -1;
-	}
-	if (write_full(fd, str_data(data), str_len(data)) < 0) {
-		*error_r = t_strdup_printf("write(%s) failed: %m", tmp_path);
-		ret = -1;
-	}
-	if (close(fd) < 0 && ret == 0) {
-		*error_r = t_strdup_printf("close(%s) failed: %m", tmp_path);
-		ret = -1;
-	}
-	if (ret == 0 && rename(tmp_path, path) < 0) {
-		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
-					   tmp_path, path);
-		ret = -1;
-	}
-	if (ret < 0)
-		i_unlink_if_exists(tmp_path);
-	return ret;
+	/* LMTP, the worker and doveadm may all update the status at the
+	   same time: each writes its own temp file, the last rename wins */
+	return standby_file_replace(path, str_data(data), str_len(data),
+				    FALSE, FALSE, error_r);
 }
 
 int standby_status_increment(const char *state_dir, const char *key,

@@ -10,6 +10,7 @@
 #include "write-full.h"
 #include "standby-settings.h"
 #include "standby-queue.h"
+#include "standby-file.h"
 
 #include <stdio.h>
 #include <fcntl.h>
@@ -360,40 +361,6 @@ int standby_queue_remove_id(struct standby_queue *queue, const char *id,
 	return 0;
 }
 
-static int standby_write_file_atomic(const char *path, const char *data,
-				     const char **error_r)
-{
-	const char *tmp_path = t_strconcat(path, ".tmp", NULL);
-	size_t len = strlen(data);
-	int fd, ret = 0;
-
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, STANDBY_QUEUE_MODE);
-	if (fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m", tmp_path);
-		return -1;
-	}
-	if (write_full(fd, data, len) < 0) {
-		*error_r = t_strdup_printf("write(%s) failed: %m", tmp_path);
-		ret = -1;
-	} else if (fdatasync(fd) < 0) {
-		*error_r = t_strdup_printf("fdatasync(%s) failed: %m",
-					   tmp_path);
-		ret = -1;
-	}
-	if (close(fd) < 0 && ret == 0) {
-		*error_r = t_strdup_printf("close(%s) failed: %m", tmp_path);
-		ret = -1;
-	}
-	if (ret == 0 && rename(tmp_path, path) < 0) {
-		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
-					   tmp_path, path);
-		ret = -1;
-	}
-	if (ret < 0)
-		i_unlink_if_exists(tmp_path);
-	return ret;
-}
-
 int standby_queue_kill_id(struct standby_queue *queue, const char *id,
 			  const char *reason, const char **error_r)
 {
@@ -402,11 +369,11 @@ int standby_queue_kill_id(struct standby_queue *queue, const char *id,
 
 	if (standby_queue_mkdirs(queue, error_r) < 0)
 		return -1;
-	if (standby_write_file_atomic(t_strconcat(dead_path, ".reason", NULL),
-				      t_strdup_printf("%ld %s\n",
-						      (long)ioloop_time,
-						      reason),
-				      error_r) < 0)
+	const char *reason_line = t_strdup_printf("%ld %s\n",
+						  (long)ioloop_time, reason);
+	if (standby_file_replace(t_strconcat(dead_path, ".reason", NULL),
+				 reason_line, strlen(reason_line), TRUE, FALSE,
+				 error_r) < 0)
 		return -1;
 	(void)chmod(path, STANDBY_QUEUE_MODE);
 	if (rename(path, dead_path) < 0) {

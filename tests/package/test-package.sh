@@ -462,8 +462,9 @@ else
 	not_ok "dpkg -i $(basename "$deb")" "$out"
 	finish
 fi
+# -a: a development build's copy under /usr/local may be found first
 check "man -w doveadm-standby finds the installed man page" \
-	bash -c 'man -w doveadm-standby | grep -qx /usr/share/man/man1/doveadm-standby.1.gz'
+	bash -c 'man -a -w doveadm-standby | grep -qx /usr/share/man/man1/doveadm-standby.1.gz'
 
 # The installed conffile, copied, with its settings uncommented: lines
 # "#setting", "#section {", "#}" and, inside commented blocks,
