@@ -66,6 +66,8 @@ struct copy_ctx {
 	ARRAY(struct copy_meta) metas;
 	/* highest UID the META fetch saw */
 	uint32_t max_uid;
+	/* UIDs up to this one were done by an earlier run (failback) */
+	uint32_t after_uid;
 
 	struct mailbox *box;
 	struct mailbox_transaction_context *read_trans, *save_trans;
@@ -167,6 +169,11 @@ static void copy_meta_callback(const struct standby_imap_message *msg,
 
 	if (msg->uid > ctx->max_uid)
 		ctx->max_uid = msg->uid;
+	if (msg->uid <= ctx->after_uid) {
+		/* "N:*" returns the last message even when its UID < N: it
+		   was done before, neither new nor skipped now */
+		return;
+	}
 	if (ctx->set->since != 0 && msg->have_date &&
 	    msg->internal_date < ctx->set->since)
 		return;
@@ -731,6 +738,7 @@ static int copy_folder_real(struct copy_ctx *ctx, uint32_t after_uid,
 	if (exists == 0)
 		return 0;
 
+	ctx->after_uid = after_uid;
 	t_array_init(&uids, 1);
 	seq_range_array_add_range(&uids, after_uid + 1, (uint32_t)-1);
 	if (standby_imap_fetch(ctx->imap, &uids, STANDBY_IMAP_FETCH_FLAG_META,

@@ -143,25 +143,32 @@ struct act_mirror_context {
 	time_t received_date;
 };
 
-/* The message's received date, made to stay the same. LMTP/LDA deliver
-   from a "raw" mailbox that has no date of its own: every lookup stats
-   the input stream anew, so the INTERNALDATE of the stored copy (looked
-   up when keep/fileinto saves it) and of the mirrored copy could differ
-   by a second under load. Pin the first answer in the raw mailbox, as a
-   received_time given to raw_mailbox_alloc_stream() would have been,
-   before any action saves the message. */
+/* The message's received date, made to stay the same. LMTP and LDA
+   deliver from a "raw" mailbox opened without a date: its received date
+   is -1, so the stored copy gets the time of its save, which under load
+   can be a second later than when the script ran. Pin a date into the raw
+   mailbox before any action saves the message, so the stored and the
+   mirrored copy carry the same INTERNALDATE. The date pinned is the one
+   the raw mailbox itself would read (its input stream's mtime), because
+   Dovecot re-reads that into a pinned date whenever it stats the stream. */
 static time_t cmd_mirror_received_date(struct mail *mail)
 {
+	struct raw_mailbox *raw_box;
+	const struct stat *st;
 	time_t date;
 
-	if (mail_get_received_date(mail, &date) < 0 || date == (time_t)-1)
+	if (mail_get_received_date(mail, &date) == 0 && date != (time_t)-1)
+		return date;
+	if (strcmp(mail->box->storage->name, RAW_STORAGE_NAME) != 0)
 		return ioloop_time;
-	if (strcmp(mail->box->storage->name, RAW_STORAGE_NAME) == 0) {
-		struct raw_mailbox *raw_box =
-			container_of(mail->box, struct raw_mailbox, box);
 
-		raw_box->mtime = date;
-	}
+	if (mail->box->input != NULL &&
+	    i_stream_stat(mail->box->input, TRUE, &st) == 0)
+		date = st->st_mtime;
+	else
+		date = ioloop_time;
+	raw_box = container_of(mail->box, struct raw_mailbox, box);
+	raw_box->mtime = date;
 	return date;
 }
 
