@@ -365,4 +365,48 @@ fi
 check "execute: queue write failure is counted in the status" \
 	grep -qx "queue_write_failures=1" "$tmp/state/status"
 
+# -- the README's examples --------------------------------------------------
+# Every ```sieve block of README.md compiles with the plugin, and the
+# Dovecot configuration blocks (the minimal setup, the sent-mail block, the
+# metric block) are accepted by doveconf together.
+readme="$here/../../README.md"
+mkdir -p "$tmp/readme"
+python3 - "$readme" "$tmp/readme" <<'PYEOF'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+blocks = re.findall(r"^```(\w*)\n(.*?)^```", text, re.M | re.S)
+n = 0
+conf = []
+for lang, body in blocks:
+    if lang == "sieve":
+        n += 1
+        open("%s/example%d.sieve" % (sys.argv[2], n), "w",
+             encoding="utf-8").write(body)
+    elif lang == "" and (body.startswith("# /etc/dovecot/") or
+                         body.startswith("protocol imap {") or
+                         body.startswith("metric ")):
+        conf.append(body)
+open(sys.argv[2] + "/readme.conf", "w").write("\n".join(conf))
+PYEOF
+chown -R --reference="$tmp/gen" "$tmp/readme"
+sieve_examples=$(ls "$tmp/readme"/example*.sieve 2>/dev/null | wc -l)
+check "README: has Sieve examples" [ "$sieve_examples" -ge 2 ]
+for script in "$tmp/readme"/example*.sieve; do
+	[ -f "$script" ] || continue
+	if out=$(sievec_ "$script" "$tmp/gen/readme.svbin" 2>&1); then
+		ok "README: Sieve example $(basename "$script") compiles"
+	else
+		not_ok "README: Sieve example $(basename "$script") compiles" \
+			"$out"
+	fi
+done
+check "README: has the minimal, sent-mail and metric config blocks" \
+	[ "$(grep -c -e '^# /etc/dovecot/' -e '^protocol imap {' \
+		-e '^metric ' "$tmp/readme/readme.conf")" -ge 4 ]
+if out=$(doveconf -c "$tmp/readme/readme.conf" -n 2>&1); then
+	ok "README: doveconf accepts the configuration examples"
+else
+	not_ok "README: doveconf accepts the configuration examples" "$out"
+fi
+
 finish
