@@ -51,17 +51,8 @@ standby_imap_request_callback(const struct imapc_command_reply *reply,
 	struct standby_imap_request *req = context;
 
 	standby_imap_cmd_reply(req->imap, reply);
-	req->state = reply->state;
-	i_free(req->resp_key);
-	req->resp_key = i_strdup(reply->resp_text_key);
-	if (reply->state == IMAPC_COMMAND_STATE_NO) {
-		req->error = i_strdup(standby_imap_sanitize(req->imap,
-							    reply->text_full));
-	} else if (reply->state != IMAPC_COMMAND_STATE_OK) {
-		req->error = i_strdup(req->imap->disconnect_error != NULL ?
-				      req->imap->disconnect_error :
-				      reply->text_full);
-	}
+	standby_imap_reply_save(req->imap, reply, &req->state,
+				&req->resp_key, &req->error);
 	standby_imap_cmd_done(req->imap);
 }
 

@@ -51,6 +51,13 @@ void standby_imap_cmd_done(struct standby_imap *imap);
 void standby_imap_run(struct standby_imap *imap);
 bool standby_imap_resp_key_is(const struct imapc_command_reply *reply,
 			      const char *key);
+/* Record a tagged reply for a command that waits for it: its state, its
+   [RESP] key and, unless OK, its error text (i_strdup'd; the caller frees
+   resp_key and error). */
+void standby_imap_reply_save(struct standby_imap *imap,
+			     const struct imapc_command_reply *reply,
+			     enum imapc_command_state *state_r,
+			     char **resp_key, char **error_r);
 /* An imapc error or reply text fit for error_r (no credentials) */
 const char *standby_imap_sanitize(struct standby_imap *imap,
 				  const char *text);

@@ -934,6 +934,24 @@ int standby_imap_append_many(struct standby_imap *imap,
 
 /* find_copy */
 
+void standby_imap_reply_save(struct standby_imap *imap,
+			     const struct imapc_command_reply *reply,
+			     enum imapc_command_state *state_r,
+			     char **resp_key, char **error_r)
+{
+	*state_r = reply->state;
+	i_free(*resp_key);
+	*resp_key = i_strdup(reply->resp_text_key);
+	if (reply->state == IMAPC_COMMAND_STATE_NO) {
+		*error_r = i_strdup(standby_imap_sanitize(imap,
+							  reply->text_full));
+	} else if (reply->state != IMAPC_COMMAND_STATE_OK) {
+		*error_r = i_strdup(imap->disconnect_error != NULL ?
+				    imap->disconnect_error :
+				    reply->text_full);
+	}
+}
+
 static void
 standby_imap_find_callback(const struct imapc_command_reply *reply,
 			   void *context)
@@ -941,17 +959,8 @@ standby_imap_find_callback(const struct imapc_command_reply *reply,
 	struct standby_imap_find *ctx = context;
 
 	standby_imap_cmd_reply(ctx->imap, reply);
-	ctx->state = reply->state;
-	i_free(ctx->resp_key);
-	ctx->resp_key = i_strdup(reply->resp_text_key);
-	if (reply->state == IMAPC_COMMAND_STATE_NO) {
-		ctx->error = i_strdup(standby_imap_sanitize(ctx->imap,
-							    reply->text_full));
-	} else if (reply->state != IMAPC_COMMAND_STATE_OK) {
-		ctx->error = i_strdup(ctx->imap->disconnect_error != NULL ?
-				      ctx->imap->disconnect_error :
-				      reply->text_full);
-	}
+	standby_imap_reply_save(ctx->imap, reply, &ctx->state,
+				&ctx->resp_key, &ctx->error);
 	standby_imap_cmd_done(ctx->imap);
 }
 
