@@ -2,8 +2,10 @@
 
 /* The mail plugin: parses a user's standby settings once when the user is
    created, complains about bad ones, and keeps them in a user context for
-   the doveadm commands. The queueing itself is done by the Sieve action
-   (sieve_standby), which must work without this plugin. */
+   the doveadm commands. In IMAP it also captures the messages saved into
+   \Sent for the Sieve action (standby-sent-save.c). The queueing itself
+   is done by the Sieve action (sieve_standby), which must work without
+   this plugin. */
 
 #include "lib.h"
 #include "mail-user.h"
@@ -11,6 +13,7 @@
 #include "standby-common.h"
 #include "standby-settings.h"
 #include "standby-plugin.h"
+#include "standby-sent-save.h"
 
 const char *standby_plugin_version = DOVECOT_ABI_VERSION;
 
@@ -21,6 +24,7 @@ static void standby_user_deinit(struct mail_user *user)
 {
 	struct standby_user *suser = STANDBY_USER_CONTEXT(user);
 
+	standby_sent_save_user_deinit(suser);
 	event_unref(&suser->event);
 	suser->module_ctx.super.deinit(user);
 }
@@ -42,6 +46,7 @@ static void standby_mail_user_created(struct mail_user *user)
 	user->vlast = &suser->module_ctx.super;
 	v->deinit = standby_user_deinit;
 	MODULE_CONTEXT_SET(user, standby_user_module, suser);
+	i_array_init(&suser->sent_captures, 4);
 
 	suser->event = event_create(user->event);
 	event_add_category(suser->event, &event_category_standby);
@@ -65,6 +70,7 @@ static void standby_mail_user_created(struct mail_user *user)
 
 static struct mail_storage_hooks standby_mail_storage_hooks = {
 	.mail_user_created = standby_mail_user_created,
+	.mailbox_allocated = standby_sent_save_mailbox_allocated,
 };
 
 void standby_plugin_init(struct module *module)

@@ -3,16 +3,23 @@
 #define STANDBY_PLUGIN_H
 
 #include "module-context.h"
+#include "array.h"
 #include "mail-user.h"
 
 #define STANDBY_USER_CONTEXT(obj) \
 	MODULE_CONTEXT(obj, standby_user_module)
+#define STANDBY_USER_CONTEXT_REQUIRE(obj) \
+	MODULE_CONTEXT_REQUIRE(obj, standby_user_module)
 
 struct standby_user {
 	union mail_user_module_context module_ctx;
 	/* NULL when the user is not mirrored (or the settings are bad) */
 	const struct standby_settings *set;
 	struct event *event;
+	/* Sent-mail captures of the last commit, removed at the next
+	   commit, and the commit in progress (standby-sent-save.c) */
+	ARRAY(char *) sent_captures;
+	struct standby_sent_transaction *sent_commit;
 };
 
 extern MODULE_CONTEXT_DEFINE(standby_user_module, &mail_user_module_register);

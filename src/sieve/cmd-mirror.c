@@ -30,6 +30,7 @@
 #include "standby-queue.h"
 #include "standby-poke.h"
 #include "standby-ledger.h"
+#include "standby-sent-capture.h"
 
 #include "ext-mirror-common.h"
 
@@ -604,6 +605,33 @@ act_mirror_flags_with_own(struct mail *mail, const char *const *flags)
 	return array_front(&all);
 }
 
+/* The copy that the mail plugin took while the client saved the message
+   into \Sent (standby-sent-capture.h), or NULL: then the message is read
+   from the mailbox. */
+static struct istream *
+act_mirror_open_capture(struct event *event,
+			const struct standby_settings *set, struct mail *mail,
+			const char **path_r)
+{
+	struct mailbox_status status;
+	struct istream *input;
+	const char *path, *error;
+	int ret;
+
+	mailbox_get_open_status(mail->box, STATUS_UIDVALIDITY, &status);
+	path = standby_sent_capture_path(set->state_dir,
+					 mailbox_get_vname(mail->box),
+					 status.uidvalidity, mail->uid);
+	ret = standby_sent_capture_open(path, &input, &error);
+	if (ret < 0)
+		e_warning(event, "%s: reading the message instead", error);
+	if (ret <= 0)
+		return NULL;
+	e_debug(event, "Queueing the copy taken while saving (%s)", path);
+	*path_r = path;
+	return input;
+}
+
 static void
 act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		 struct event *event)
@@ -618,7 +646,7 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	struct standby_entry entry;
 	struct istream *input;
 	struct mail *mail;
-	const char *error;
+	const char *capture_path, *error;
 	int ret;
 
 	if (user == NULL) {
@@ -659,18 +687,29 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	entry.internal_date = ctx->received_date;
 	entry.tz_offset_mins = 0;
 
-	if (mail_get_stream(mail, NULL, NULL, &input) < 0) {
-		act_mirror_queue_failed(event, set, ctx, direction,
-			t_strdup_printf("Failed to read message: %s",
-				mailbox_get_last_internal_error(
-					mail->box, NULL)));
-		return;
+	capture_path = NULL;
+	if (direction == STANDBY_DIRECTION_OUTGOING)
+		input = act_mirror_open_capture(event, set, mail, &capture_path);
+	else
+		input = NULL;
+	if (input == NULL) {
+		if (mail_get_stream(mail, NULL, NULL, &input) < 0) {
+			act_mirror_queue_failed(event, set, ctx, direction,
+				t_strdup_printf("Failed to read message: %s",
+					mailbox_get_last_internal_error(
+						mail->box, NULL)));
+			return;
+		}
+		i_stream_ref(input);
+		i_stream_seek(input, 0);
 	}
-	i_stream_seek(input, 0);
 
 	queue = standby_queue_init(set->state_dir, event);
 	ret = standby_queue_add(queue, &entry, input, &error);
 	standby_queue_deinit(&queue);
+	i_stream_unref(&input);
+	if (capture_path != NULL)
+		i_unlink_if_exists(capture_path);
 	if (ret < 0) {
 		act_mirror_queue_failed(event, set, ctx, direction, error);
 		return;

@@ -2,6 +2,7 @@
 both directions, default vs. personal rules, ManageSieve (issue 3)."""
 
 import imaplib
+import os
 import re
 import time
 
@@ -338,3 +339,42 @@ def test_standby_down_during_100_appends(env):
     time.sleep(2)
     assert s.count(ALICE, "Sent") == 100
     assert_clean_logs(env, ignore=[r"standby", r"imapc"])
+
+
+def test_sent_capture_used_and_removed(env):
+    """APPEND into Sent: the Sieve action queues the copy the mail plugin
+    took while saving (no read-back through imapsieve's mailbox, which
+    rescans a Maildir per message); the copies of non-matching messages
+    are removed, and so are leftovers older than an hour."""
+    p, s = sent_pair(env, rules=INVOICES_OUT)
+    c = p.imap(ALICE)
+    try:
+        append(c, "Sent", make_msg(subject="lunch, first"))
+    finally:
+        c.logout()
+    capdir = os.path.join(p.state_dir(ALICE), "capture")
+    st = os.stat(capdir)
+    assert st.st_mode & 0o777 == 0o700, oct(st.st_mode)
+    assert os.listdir(capdir) == [], os.listdir(capdir)
+    stale = os.path.join(capdir, "1.1.00000000")
+    fresh = os.path.join(capdir, "1.2.00000000")
+    for path, age in ((stale, 2 * 3600), (fresh, 0)):
+        with open(path, "wb") as f:
+            f.write(b"left by another imap process")
+        os.chown(path, st.st_uid, st.st_gid)
+        os.utime(path, (time.time() - age,) * 2)
+    yes = [make_msg(subject="invoice %d" % i) for i in range(3)]
+    no = [make_msg(subject="lunch %d" % i) for i in range(2)]
+    c = p.imap(ALICE)
+    try:
+        for m in (yes[0], no[0], yes[1], no[1], yes[2]):
+            append(c, "Sent", m)
+    finally:
+        c.logout()
+    wait_mirrored(p, s, ALICE, {"Sent": 3, "INBOX": 0})
+    assert_copies(p, s, ALICE, "Sent", "Sent", [message_id(m) for m in yes])
+    used = p.log_lines(r"Queueing the copy taken while saving")
+    assert len(used) == 3, p.log_tail()
+    assert sorted(os.listdir(capdir)) == ["1.2.00000000"], \
+        sorted(os.listdir(capdir))
+    assert_clean_logs(env)
