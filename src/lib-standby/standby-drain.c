@@ -359,11 +359,41 @@ static void standby_drain_count_remaining(struct standby_drain *drain)
 	}
 	drain->result->remaining = array_count(&items);
 	drain->result->next_attempt = 0;
+	drain->result->oldest_queued = 0;
 	array_foreach(&items, item) {
+		time_t queued;
+
 		if (drain->result->next_attempt == 0 ||
 		    item->next_attempt < drain->result->next_attempt)
 			drain->result->next_attempt = item->next_attempt;
+		if (standby_entry_id_get_time(item->id, &queued) == 0 &&
+		    (drain->result->oldest_queued == 0 ||
+		     queued < drain->result->oldest_queued))
+			drain->result->oldest_queued = queued;
 	}
+}
+
+/* One event per run, for monitoring: what it did and how far behind the
+   standby is (oldest_secs: the age of the oldest entry still queued, the
+   mail the primary would lose with its disk now). */
+static void standby_drain_event_run(struct standby_drain *drain)
+{
+	const struct standby_drain_result *result = drain->result;
+	struct event_passthrough *e =
+		event_create_passthrough(drain->event)->
+		set_name("standby_drain_finished")->
+		add_int("sent", result->sent)->
+		add_int("deferred", result->deferred)->
+		add_int("killed", result->killed)->
+		add_int("remaining", result->remaining)->
+		add_int("oldest_secs", result->oldest_queued == 0 ? 0 :
+			I_MAX(ioloop_time - result->oldest_queued, 0));
+
+	if (result->error != NULL)
+		e->add_str("error", result->error);
+	e_debug(e->event(), "Drain finished: %u sent, %u deferred, "
+		"%u dead-lettered, %u queued", result->sent, result->deferred,
+		result->killed, result->remaining);
 }
 
 /* List the entries to send now: due ones (all with force), without those
@@ -574,6 +604,8 @@ int standby_drain_run(const struct standby_settings *set,
 
 	T_BEGIN {
 		ret = standby_drain_queue(&drain, flags, error_r);
+		if (ret == 0)
+			standby_drain_event_run(&drain);
 	} T_END_PASS_STR_IF(ret < 0, error_r);
 	if (result_r->error != NULL) {
 		/* the pool goes away: keep the error on the data stack */

@@ -11,6 +11,8 @@ struct standby_drain_result {
 	unsigned int remaining;	/* still queued afterwards */
 	/* earliest next attempt among the remaining (0 = none) */
 	time_t next_attempt;
+	/* when the oldest of the remaining was queued (0 = none) */
+	time_t oldest_queued;
 	/* the last error, or NULL */
 	const char *error;
 	/* another process is draining this user's queue right now: nothing
@@ -34,7 +36,8 @@ enum standby_drain_flags {
    drains a user's queue at a time (flock on <state_dir>/drain.lock): a
    drain that finds it taken sets result->busy. Returns 0 when the
    run finished (entries may still be deferred: see result), -1 when the
-   queue itself could not be read. */
+   queue itself could not be read. Each finished run sends the event
+   standby_drain_finished (see README.md, Monitoring). */
 int standby_drain_run(const struct standby_settings *set,
 		      const char *username, struct event *event_parent,
 		      enum standby_drain_flags flags,

@@ -4,6 +4,8 @@
 
 #include "sieve-common.h"
 #include "sieve-extensions.h"
+#include "standby-common.h"
+#include "standby-version.h"
 
 #include "ext-mirror-common.h"
 #include "sieve-standby-plugin.h"
@@ -21,6 +23,7 @@ const char *sieve_standby_plugin_version = PIGEONHOLE_ABI_VERSION;
 void sieve_standby_plugin_load(struct sieve_instance *svinst, void **context)
 {
 	struct sieve_standby_plugin_context *pctx;
+	struct event *event;
 
 	pctx = i_new(struct sieve_standby_plugin_context, 1);
 	/* load=FALSE: scripts see it only when the admin enables it with
@@ -28,8 +31,12 @@ void sieve_standby_plugin_load(struct sieve_instance *svinst, void **context)
 	pctx->ext_mirror = sieve_extension_register(
 		svinst, &ext_vnd_standby_mirror, FALSE);
 
-	e_debug(svinst->event, "Sieve standby plugin for %s version %s loaded",
+	event = event_create(svinst->event);
+	event_add_category(event, &event_category_standby);
+	e_debug(event, "standby: version %s: Sieve extension "
+		"vnd.standby.mirror registered (%s %s)", STANDBY_VERSION,
 		PIGEONHOLE_NAME, PIGEONHOLE_VERSION_FULL);
+	event_unref(&event);
 	*context = pctx;
 }
 

@@ -40,7 +40,8 @@ int main(int argc, char *argv[])
 						    storage_service_flags);
 	child_wait_init();
 	master_service_init_finish(master_service);
-	i_info("standby-worker: version %s started", STANDBY_VERSION);
+	i_info("standby: version %s (standby-worker started)",
+	       STANDBY_VERSION);
 	worker_scheduler_init(storage_service);
 
 	master_service_run(master_service, client_connected);
