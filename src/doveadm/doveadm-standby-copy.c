@@ -45,8 +45,8 @@ struct copy_meta {
 	bool done;
 };
 
-/* A message the primary's target mailbox holds (or got in this run),
-   chained per size */
+/* A message the primary's target mailbox holds (or got in this run):
+   chained per size until its body is hashed, then found by digest */
 struct copy_candidate {
 	struct copy_candidate *next;
 	uint32_t uid;
@@ -72,8 +72,10 @@ struct copy_ctx {
 	struct mailbox *box;
 	struct mailbox_transaction_context *read_trans, *save_trans;
 	struct mail *read_mail;
-	/* (size + 1) -> struct copy_candidate list */
+	/* (size + 1) -> list of candidates not hashed yet */
 	HASH_TABLE(void *, struct copy_candidate *) candidates;
+	/* LF digest -> candidate (hashed; the first of equal ones) */
+	HASH_TABLE(struct standby_hash *, struct copy_candidate *) hashed;
 	/* primary uid -> (size + 1) */
 	HASH_TABLE(void *, void *) primary_sizes;
 	/* the target mailbox's GUID (hex) */
@@ -194,11 +196,37 @@ static void copy_meta_callback(const struct standby_imap_message *msg,
 	meta->flags = p_strarray_dup(ctx->pool, msg->flags);
 }
 
+static unsigned int copy_hash_key(const struct standby_hash *hash)
+{
+	unsigned int key;
+
+	/* a SHA-256 digest is evenly spread already */
+	memcpy(&key, hash->lf, sizeof(key));
+	return key;
+}
+
+static int copy_hash_cmp(const struct standby_hash *a,
+			 const struct standby_hash *b)
+{
+	return memcmp(a->lf, b->lf, sizeof(a->lf));
+}
+
+static void copy_add_hashed(struct copy_ctx *ctx, struct copy_candidate *cand)
+{
+	i_assert(cand->hashed);
+	if (hash_table_lookup(ctx->hashed, &cand->hash) == NULL)
+		hash_table_insert(ctx->hashed, &cand->hash, cand);
+}
+
 static void copy_add_candidate(struct copy_ctx *ctx, uoff_t size,
 			       struct copy_candidate *cand)
 {
 	void *key = POINTER_CAST(size + 1);
 
+	if (cand->hashed) {
+		copy_add_hashed(ctx, cand);
+		return;
+	}
 	cand->next = hash_table_lookup(ctx->candidates, key);
 	hash_table_update(ctx->candidates, key, cand);
 }
@@ -263,19 +291,28 @@ static int copy_candidate_hash(struct copy_ctx *ctx,
 	return 0;
 }
 
+/* Does the primary hold a message with these bytes? The primary's
+   messages of this size are hashed (once each) the first time a standby
+   message of that size comes by; after that it is one lookup, also when
+   thousands of messages have the same size. */
 static struct copy_candidate *
 copy_primary_has(struct copy_ctx *ctx, uoff_t size,
 		 const struct standby_hash *hash)
 {
-	struct copy_candidate *cand;
+	void *key = POINTER_CAST(size + 1);
+	struct copy_candidate *cand, *next;
 
-	cand = hash_table_lookup(ctx->candidates, POINTER_CAST(size + 1));
-	for (; cand != NULL; cand = cand->next) {
-		if (copy_candidate_hash(ctx, cand) == 0 &&
-		    standby_hash_equals(&cand->hash, hash))
-			return cand;
+	cand = hash_table_lookup(ctx->candidates, key);
+	if (cand != NULL) {
+		hash_table_remove(ctx->candidates, key);
+		for (; cand != NULL; cand = next) {
+			next = cand->next;
+			cand->next = NULL;
+			if (copy_candidate_hash(ctx, cand) == 0)
+				copy_add_hashed(ctx, cand);
+		}
 	}
-	return NULL;
+	return hash_table_lookup(ctx->hashed, hash);
 }
 
 static void copy_add_pair(struct copy_ctx *ctx, uint32_t standby_uid,
@@ -819,6 +856,8 @@ doveadm_standby_copy_folder(struct doveadm_standby_cmd_context *cmd,
 	ctx.pool = pool_alloconly_create("standby copy", 1024*64);
 	p_array_init(&ctx.metas, ctx.pool, 256);
 	hash_table_create_direct(&ctx.candidates, ctx.pool, 0);
+	hash_table_create(&ctx.hashed, ctx.pool, 0, copy_hash_key,
+			  copy_hash_cmp);
 	hash_table_create_direct(&ctx.primary_sizes, ctx.pool, 0);
 	p_array_init(&ctx.new_pairs, ctx.pool, 64);
 	p_array_init(&ctx.saved_uids, ctx.pool, 64);
@@ -835,6 +874,7 @@ doveadm_standby_copy_folder(struct doveadm_standby_cmd_context *cmd,
 	if (ctx.box != NULL)
 		mailbox_free(&ctx.box);
 	hash_table_destroy(&ctx.candidates);
+	hash_table_destroy(&ctx.hashed);
 	hash_table_destroy(&ctx.primary_sizes);
 	pool_unref(&ctx.pool);
 	if (ret == 0)

@@ -226,6 +226,31 @@ def test_runbook_b_restore_everything(env):
     assert total(rows, "present") == total(rows, "found") >= 12, rows
 
 
+def test_restore_same_size_messages(env):
+    """Messages of one size (a shop's order mails often are): restore
+    tells them apart by content, copies exactly those the primary lacks,
+    a duplicate on the standby once, and a second run nothing."""
+    p, s = env.pair()
+    p.add_mirrored_user(ALICE)
+    raws = [make_msg(subject="order %02d" % i, msgid="<same-%02d@t>" % i,
+                     body="Bestellung %02d\r\n" % i) for i in range(8)]
+    assert len({len(r) for r in raws}) == 1, [len(r) for r in raws]
+    # the standby: all 8 and a second copy of order 07
+    append_many(s, ALICE, "Orders", raws + [raws[7]])
+    # the primary already holds 0..3 (same bytes, not through the mirror)
+    append_many(p, ALICE, "Orders", raws[:4])
+    rows = ok(p, "restore", "-u", ALICE, "-m", "Orders")
+    # 04..07 copied; 00..03 and the second 07 present
+    assert total(rows, "found") == 9, rows
+    assert total(rows, "copied") == 4, rows
+    assert total(rows, "present") == 5, rows
+    got = sorted(m.message_id for m in p.fetch_all(ALICE, "Orders"))
+    assert got == sorted(message_id(r) for r in raws), got
+    rows = ok(p, "restore", "-u", ALICE, "-m", "Orders")
+    assert total(rows, "copied") == 0, rows
+    assert p.count(ALICE, "Orders") == 8
+
+
 # ------------------------------------------------------------- runbook C
 
 def test_runbook_c_failback(env):
