@@ -384,7 +384,8 @@ for lang, body in blocks:
              encoding="utf-8").write(body)
     elif lang == "" and (body.startswith("# /etc/dovecot/") or
                          body.startswith("protocol imap {") or
-                         body.startswith("metric ")):
+                         body.startswith("metric ") or
+                         body.startswith("service stats {")):
         conf.append(body)
 open(sys.argv[2] + "/readme.conf", "w").write("\n".join(conf))
 PYEOF
