@@ -124,7 +124,7 @@ standby_imap_folders_untagged(const struct imapc_untagged_reply *reply,
 	if (!imap_arg_get_nstring(&reply->args[1], &sep))
 		sep = NULL;
 	utf8 = t_str_new(64);
-	if (imap_utf7_to_utf8(name, utf8) < 0) {
+	if (standby_imap_name_to_utf8(name, utf8) < 0) {
 		e_warning(ctx->req.imap->event,
 			  "Skipping folder with an invalid mUTF-7 name: %s",
 			  str_sanitize(name, 128));

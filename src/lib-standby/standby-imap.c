@@ -63,6 +63,8 @@ struct standby_imap_list {
 	enum imapc_command_state state;
 };
 
+size_t standby_imap_max_line_length = STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH;
+
 /* imapc reports connection, TLS and protocol errors only by i_error().
    While imapc's ioloop runs for us, the first such error is kept so that
    callers get the real reason instead of "Disconnected from server".
@@ -354,6 +356,7 @@ standby_imap_client_settings(struct standby_imap *imap,
 	imapc_set_r->dns_client_socket_path = "";
 	imapc_set_r->rawlog_dir = "";
 	imapc_set_r->temp_path_prefix = STANDBY_IMAP_TEMP_PATH_PREFIX;
+	imapc_set_r->max_line_length = imap->max_line_length;
 	imapc_set_r->debug = event_want_debug(imap->event);
 	imapc_set_r->connect_timeout_msecs = timeout_msecs;
 	imapc_set_r->cmd_timeout_msecs = timeout_msecs;
@@ -406,6 +409,7 @@ int standby_imap_connect(const struct standby_settings *set,
 	imap = p_new(pool, struct standby_imap, 1);
 	imap->pool = pool;
 	imap->set = set;
+	imap->max_line_length = standby_imap_max_line_length;
 	hash_table_create(&imap->known_mailboxes, pool, 0, str_hash, strcmp);
 	imap->event = event_create(event_parent);
 	event_add_category(imap->event, &event_category_standby);
@@ -521,6 +525,20 @@ standby_imap_simple_callback(const struct imapc_command_reply *reply,
 	standby_imap_cmd_done(imap);
 }
 
+int standby_imap_name_to_utf8(const char *name_utf7, string_t *dest)
+{
+	const char *again;
+	size_t pos = str_len(dest);
+
+	if (imap_utf7_to_utf8(name_utf7, dest) < 0 ||
+	    t_imap_utf8_to_utf7(str_c(dest) + pos, &again) < 0 ||
+	    strcmp(again, name_utf7) != 0) {
+		str_truncate(dest, pos);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 standby_imap_list_untagged(const struct imapc_untagged_reply *reply,
 			   void *context)
@@ -549,7 +567,7 @@ standby_imap_list_untagged(const struct imapc_untagged_reply *reply,
 		return;
 
 	utf8 = t_str_new(64);
-	if (imap_utf7_to_utf8(name, utf8) < 0) {
+	if (standby_imap_name_to_utf8(name, utf8) < 0) {
 		e_debug(ctx->imap->event,
 			"\\Sent folder has an invalid mUTF-7 name: %s", name);
 		return;
@@ -700,22 +718,30 @@ static void standby_imap_append_submit_more(struct standby_imap_append_batch *ba
 static void standby_imap_append_send(struct standby_imap_append_cmd *acmd);
 
 static void
-standby_imap_append_parse_uid(struct standby_imap_append *append,
+standby_imap_append_parse_uid(struct standby_imap *imap,
+			      struct standby_imap_append *append,
 			      const struct imapc_command_reply *reply)
 {
+	const char *value = reply->resp_text_value != NULL ?
+		reply->resp_text_value : "";
 	const char *const *args;
+	uint32_t uidvalidity, uid;
 
-	if (!standby_imap_resp_key_is(reply, "APPENDUID") ||
-	    reply->resp_text_value == NULL)
+	if (!standby_imap_resp_key_is(reply, "APPENDUID"))
 		return;
-	args = t_strsplit_spaces(reply->resp_text_value, " ");
+	args = t_strsplit_spaces(value, " ");
 	if (str_array_length(args) != 2 ||
-	    str_to_uint32(args[0], &append->uidvalidity) < 0 ||
-	    str_to_uint32(args[1], &append->uid) < 0) {
-		/* a uid-set from MULTIAPPEND, or junk */
-		append->uidvalidity = 0;
-		append->uid = 0;
+	    str_to_uint32(args[0], &uidvalidity) < 0 || uidvalidity == 0 ||
+	    str_to_uint32(args[1], &uid) < 0 || uid == 0) {
+		/* a uid-set for one message, zeros or junk: the message
+		   was stored, but its UID is unknown (as without UIDPLUS) */
+		e_warning(imap->event, "The standby sent an invalid "
+			  "APPENDUID for a message in %s, ignoring it: %s",
+			  append->mailbox, str_sanitize(value, 64));
+		return;
 	}
+	append->uidvalidity = uidvalidity;
+	append->uid = uid;
 }
 
 static bool
@@ -797,7 +823,7 @@ standby_imap_append_callback(const struct imapc_command_reply *reply,
 
 	standby_imap_cmd_reply(imap, reply);
 	if (reply->state == IMAPC_COMMAND_STATE_OK) {
-		standby_imap_append_parse_uid(acmd->append, reply);
+		standby_imap_append_parse_uid(imap, acmd->append, reply);
 		standby_imap_mailbox_known(imap, acmd->mailbox_utf7);
 		standby_imap_append_finish(acmd, STANDBY_IMAP_OK, NULL);
 	} else if (reply->state == IMAPC_COMMAND_STATE_NO &&
@@ -1191,6 +1217,13 @@ standby_imap_find_copy_real(struct standby_imap_find *ctx,
 	ctx->size = size;
 	if (size == 0 || crlf_size >= (uoff_t)UINT_MAX)
 		return 0;
+	if (crlf_size > ctx->imap->max_line_length - 1024) {
+		/* imapc would read each candidate into memory */
+		*error_r = t_strdup_printf("Can't look for a message of "
+			"%"PRIuUOFF_T" bytes on the standby (limit %zu)",
+			crlf_size, ctx->imap->max_line_length - 1024);
+		return -1;
+	}
 
 	cmd = t_str_new(128);
 	str_append(cmd, "EXAMINE ");

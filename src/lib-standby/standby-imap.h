@@ -40,6 +40,14 @@ struct standby_imap_append {
 	void *context;
 };
 
+/* The longest reply line taken from the standby, literals included
+   (imapc's own default has no limit: a server sending an endless line or
+   a huge literal would make us buffer all of it). imapc reads FETCH
+   BODY[] literals into memory as well, so find_copy() can't compare
+   larger messages. Read at connect; tests lower it. */
+#define STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH (128*1024*1024)
+extern size_t standby_imap_max_line_length;
+
 /* Log imapc's own error and info lines only as debug lines (for callers
    that report every failure themselves, such as doveadm). Process-wide. */
 void standby_imap_set_quiet(bool quiet);

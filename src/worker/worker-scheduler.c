@@ -62,8 +62,16 @@ static void worker_child_prepare(void)
 static void worker_child_report(int result_fd, const char *line)
 {
 	/* a short line into an empty pipe: never blocks, never short */
-	if (write(result_fd, line, strlen(line)) < 0)
+	if (write(result_fd, line, strlen(line)) >= 0)
+		return;
+	if (errno == EPIPE) {
+		/* the worker stopped meanwhile (Dovecot reloaded or shut
+		   down); the next one finds the queue as this drain left
+		   it */
+		e_debug(worker_event, "Worker gone, drain result not passed on");
+	} else {
 		e_error(worker_event, "write(result pipe) failed: %m");
+	}
 }
 
 static void ATTR_NORETURN

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Builds tests/test-standby-imap (make) and runs it against a private Dovecot standby
-# (IMAPS on 20993, IMAP+STARTTLS on 20143) started here; run as root.
+# (IMAPS on 20993, IMAP+STARTTLS on 20143) and fake-imap-server.py (20145,
+# 20146) started here, under valgrind; run as root. The ports come from
+# STANDBY_IMAPS_PORT, STANDBY_IMAP_PORT, STANDBY_FAKE_PORT and
+# STANDBY_SILENT_PORT when set.
 # Prints PASS/FAIL lines and "N passed, N failed"; exits non-zero on failure.
 set -e
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,8 +85,20 @@ fake_pid=$!
 sleep 0.5
 
 make -s -C "$top/tests" test-standby-imap
+# Under valgrind, through Dovecot's RUN_TEST wrapper (written by configure
+# when valgrind is installed): any memory error or leak fails the run.
+if [ -f "$top/run-test.sh" ]; then
+	wrap="sh $top/run-test.sh $top"
+elif [ -n "$NOVALGRIND" ]; then
+	wrap=
+else
+	echo "FAIL: valgrind wrapper $top/run-test.sh missing (install" \
+		"valgrind and rerun configure, or set NOVALGRIND=1)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 set +e
-"$top/tests/test-standby-imap" "$dir" "$imaps_port" "$imap_port" "$fake_port" "$silent_port" > "$dir/test.out" 2>"$dir/test.err"
+$wrap "$top/tests/test-standby-imap" "$dir" "$imaps_port" "$imap_port" "$fake_port" "$silent_port" > "$dir/test.out" 2>"$dir/test.err"
 rc=$?
 set -e
 grep -v "passed, .* failed" "$dir/test.out" || true

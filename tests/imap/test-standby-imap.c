@@ -2,14 +2,21 @@
 
 /* standby-imap.c against a real Dovecot (started by run-test.sh).
    Usage: test-standby-imap <test dir> <imaps port> <imap port> <fake port>
-   <silent port> (fake-imap-server.py) */
+   <silent port> (fake-imap-server.py). The fake server's misbehaviour
+   is chosen by the user name (see its MODES). */
 
 #include "lib.h"
+#include "array.h"
 #include "ioloop.h"
 #include "istream.h"
 #include "str.h"
+#include "unlink-directory.h"
 #include "standby-settings.h"
 #include "standby-imap.h"
+#include "standby-imap-fetch.h"
+#include "standby-queue.h"
+#include "standby-ledger.h"
+#include "standby-drain.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -362,6 +369,437 @@ static void test_fake_server(void)
 	}
 }
 
+/* Hostile or broken standby servers: fake-imap-server.py misbehaves as
+   the user name says. Every case must end (timeouts), leave the
+   connection marked lost where it can't go on, and say why. */
+
+static struct standby_settings *hostile_settings(const char *mode)
+{
+	struct standby_settings *set =
+		test_settings(STANDBY_SSL_NONE, "127.0.0.1", FALSE);
+
+	set->port = fake_port;
+	set->user = mode;
+	set->sent_mailbox = "Fallback-Sent";
+	set->timeout_secs = 2;
+	set->min_backoff_secs = 1;
+	set->max_backoff_secs = 5;
+	set->max_queue_lifetime_secs = 3600;
+	return set;
+}
+
+static struct standby_imap *hostile_connect(const char *mode)
+{
+	struct standby_imap *imap;
+	const char *error;
+
+	if (standby_imap_connect(hostile_settings(mode), NULL, &imap,
+				 &error) < 0) {
+		check(FALSE, t_strdup_printf("%s: login", mode), error);
+		return NULL;
+	}
+	return imap;
+}
+
+static bool str_has(const char *str, const char *part)
+{
+	return str != NULL && strstr(str, part) != NULL;
+}
+
+static void test_hostile_endless_lines(void)
+{
+	static const char *const boxes[] = { "ok", "ok" };
+	struct standby_imap_append appends[2];
+	struct standby_imap *imap;
+	const char *error;
+	int ret;
+
+	/* (128 MB by default) */
+	standby_imap_max_line_length = 1024*1024;
+	ret = standby_imap_connect(hostile_settings("noeol-login"), NULL,
+				   &imap, &error);
+	check(ret < 0 && str_has(error, "too large"),
+	      "4 MB LOGIN reply without CRLF: login fails as too large",
+	      ret < 0 ? error : "connected");
+	if (ret == 0)
+		standby_imap_disconnect(&imap);
+
+	imap = hostile_connect("noeol");
+	standby_imap_max_line_length = STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH;
+	if (imap == NULL)
+		return;
+	test_fake_append(imap, appends, boxes, 2);
+	check(appends[0].result == STANDBY_IMAP_DISCONNECTED &&
+	      appends[1].result == STANDBY_IMAP_DISCONNECTED &&
+	      str_has(appends[0].error, "too large"),
+	      "4 MB APPEND reply without CRLF: DISCONNECTED as too large",
+	      t_strdup_printf("%d(%s) %d", appends[0].result,
+			      appends[0].error, appends[1].result));
+	standby_imap_disconnect(&imap);
+}
+
+static void test_hostile_literals(void)
+{
+	static const char *const boxes[] = { "ok" };
+	struct standby_imap_append appends[1];
+	struct standby_imap *imap;
+	ARRAY_TYPE(standby_imap_folder) folders;
+	struct istream *input;
+	const char *error, *sent;
+	uint32_t uidvalidity, uid;
+	unsigned int i;
+	pool_t pool;
+	int ret;
+
+	/* a 3 MB message is no line too long, unless the limit is lower */
+	for (i = 0; i < 2; i++) {
+		if (i == 1)
+			standby_imap_max_line_length = 1024*1024;
+		imap = hostile_connect("standby");
+		standby_imap_max_line_length =
+			STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH;
+		if (imap == NULL)
+			return;
+		memset(appends, 0, sizeof(appends));
+		appends[0].mailbox = "ok";
+		appends[0].input = test_message("3mb", 3*1024*1024, 'm');
+		ret = standby_imap_append_many(imap, appends, 1);
+		uid = 0;
+		if (ret == 0) {
+			ret = standby_imap_find_copy(imap, "ok",
+				appends[0].input, &uidvalidity, &uid, &error);
+		}
+		if (i == 0) {
+			check(ret == 1 && uid == 1,
+			      "3 MB message appended and found",
+			      ret < 0 ? error :
+			      t_strdup_printf("ret=%d uid=%u", ret, uid));
+		} else {
+			check(ret < 0 &&
+			      str_has(error, "Can't look for a message"),
+			      "find_copy refuses a message over the limit",
+			      ret < 0 ? error : t_strdup_printf("ret=%d", ret));
+		}
+		i_stream_unref(&appends[0].input);
+		standby_imap_disconnect(&imap);
+	}
+
+	/* LIST "Sent" as a 2 GB literal, followed by 3 MB of it */
+	standby_imap_max_line_length = 1024*1024;
+	imap = hostile_connect("biglit-list");
+	standby_imap_max_line_length = STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH;
+	if (imap == NULL)
+		return;
+	sent = standby_imap_get_sent_mailbox(imap);
+	check(strcmp(sent, "Fallback-Sent") == 0,
+	      "2 GB literal in LIST: \\Sent falls back to the setting", sent);
+	/* filled in imapc's callbacks: not on the data stack */
+	pool = pool_alloconly_create("test folders", 1024);
+	p_array_init(&folders, pool, 4);
+	ret = standby_imap_list_folders(imap, pool, &folders, &error);
+	pool_unref(&pool);
+	test_fake_append(imap, appends, boxes, 1);
+	check(ret < 0 && appends[0].result == STANDBY_IMAP_DISCONNECTED &&
+	      str_has(appends[0].error, "too large"),
+	      "2 GB literal in LIST: connection dropped as too large",
+	      t_strdup_printf("list=%d %d(%s)", ret, appends[0].result,
+			      appends[0].error));
+	standby_imap_disconnect(&imap);
+
+	/* FETCH BODY[] {2000000000} and then silence: find_copy times out */
+	if ((imap = hostile_connect("biglit-fetch")) == NULL)
+		return;
+	input = test_message("big", 100, 'f');
+	ret = standby_imap_find_copy(imap, "ok", input, &uidvalidity, &uid,
+				     &error);
+	check(ret < 0 && str_has(error, "timed out"),
+	      "2 GB FETCH literal, then silence: find_copy times out",
+	      ret < 0 ? error : t_strdup_printf("ret=%d", ret));
+	check(input->v_offset == 0, "find_copy restores offset after error",
+	      NULL);
+	test_fake_append(imap, appends, boxes, 1);
+	check(appends[0].result == STANDBY_IMAP_DISCONNECTED,
+	      "no APPEND after the timeout", appends[0].error);
+	standby_imap_disconnect(&imap);
+
+	/* ... 3 MB of it and then EOF */
+	if ((imap = hostile_connect("biglit-fetch-eof")) == NULL) {
+		i_stream_unref(&input);
+		return;
+	}
+	ret = standby_imap_find_copy(imap, "ok", input, &uidvalidity, &uid,
+				     &error);
+	check(ret < 0 && str_has(error, "disconnected"),
+	      "2 GB FETCH literal cut off by EOF: find_copy fails",
+	      ret < 0 ? error : t_strdup_printf("ret=%d", ret));
+	i_stream_unref(&input);
+	standby_imap_disconnect(&imap);
+}
+
+static void test_hostile_utf7(void)
+{
+	ARRAY_TYPE(standby_imap_folder) folders;
+	const struct standby_imap_folder *folder;
+	struct standby_imap *imap;
+	const char *error, *sent;
+	string_t *names;
+	pool_t pool;
+	int ret;
+
+	if ((imap = hostile_connect("utf7")) == NULL)
+		return;
+	sent = standby_imap_get_sent_mailbox(imap);
+	check(strcmp(sent, "Fallback-Sent") == 0,
+	      "invalid mUTF-7 \\Sent folder: falls back to the setting", sent);
+	pool = pool_alloconly_create("test folders", 1024);
+	p_array_init(&folders, pool, 8);
+	ret = standby_imap_list_folders(imap, pool, &folders, &error);
+	names = t_str_new(64);
+	array_foreach(&folders, folder)
+		str_printfa(names, "[%s]", folder->name);
+	pool_unref(&pool);
+	check(ret == 0 && strcmp(str_c(names), "[Aufträge][INBOX]") == 0,
+	      "invalid mUTF-7 names in LIST are skipped, the valid ones kept",
+	      ret < 0 ? error : str_c(names));
+	standby_imap_disconnect(&imap);
+}
+
+static void test_hostile_appenduid(void)
+{
+	static const char *const boxes[] = {
+		"uid-alpha", "uid-validity-zero", "uid-zero", "uid-set",
+		"uid-list", "uid-count", "uid-huge", "uid-missing", "ok",
+	};
+	struct standby_imap_append appends[N_ELEMENTS(boxes)];
+	struct standby_imap *imap;
+	unsigned int i;
+
+	if ((imap = hostile_connect("standby")) == NULL)
+		return;
+	test_fake_append(imap, appends, boxes, N_ELEMENTS(boxes));
+	for (i = 0; i + 1 < N_ELEMENTS(boxes); i++) {
+		/* stored (OK), but no usable UID: as without UIDPLUS */
+		check(appends[i].result == STANDBY_IMAP_OK &&
+		      appends[i].uidvalidity == 0 && appends[i].uid == 0,
+		      t_strdup_printf("broken APPENDUID (%s): OK without UID",
+				      boxes[i]),
+		      t_strdup_printf("%d uidvalidity=%u uid=%u",
+				      appends[i].result,
+				      appends[i].uidvalidity,
+				      appends[i].uid));
+	}
+	check(appends[i].result == STANDBY_IMAP_OK &&
+	      appends[i].uidvalidity == 77 && appends[i].uid == 1,
+	      "valid APPENDUID after broken ones", NULL);
+	standby_imap_disconnect(&imap);
+}
+
+static void test_hostile_unsolicited(void)
+{
+	static const char *const boxes3[] = { "ok", "ok", "ok" };
+	static const char *const bad_tags[] = { "unknown-tag", "bad-tag" };
+	struct standby_imap_append appends[3];
+	ARRAY_TYPE(standby_imap_folder) folders;
+	struct standby_imap *imap;
+	struct istream *input;
+	const char *error;
+	uint32_t uidvalidity, uid;
+	unsigned int i;
+	pool_t pool;
+	int ret;
+
+	/* EXISTS, EXPUNGE, FETCH, [ALERT], unknown ones around every reply */
+	if ((imap = hostile_connect("chatty")) == NULL)
+		return;
+	test_fake_append(imap, appends, boxes3, 3);
+	check(appends[0].result == STANDBY_IMAP_OK && appends[0].uid == 1 &&
+	      appends[1].result == STANDBY_IMAP_OK && appends[1].uid == 2 &&
+	      appends[2].result == STANDBY_IMAP_OK && appends[2].uid == 3,
+	      "unsolicited responses: APPENDs unaffected",
+	      t_strdup_printf("%d(%s) %d %d", appends[0].result,
+			      appends[0].error, appends[1].result,
+			      appends[2].result));
+	/* the same bytes as the three appended: the first is found */
+	input = test_message("ok", 100, 'f');
+	ret = standby_imap_find_copy(imap, "ok", input, &uidvalidity, &uid,
+				     &error);
+	check(ret == 1 && uid == 1 && uidvalidity == 77,
+	      "unsolicited responses: find_copy unaffected",
+	      ret < 0 ? error : t_strdup_printf("ret=%d uid=%u", ret, uid));
+	i_stream_unref(&input);
+	/* filled in imapc's callbacks: not on the data stack */
+	pool = pool_alloconly_create("test folders", 1024);
+	p_array_init(&folders, pool, 4);
+	ret = standby_imap_list_folders(imap, pool, &folders, &error);
+	pool_unref(&pool);
+	check(ret == 0, "unsolicited responses: LIST unaffected", error);
+	standby_imap_disconnect(&imap);
+
+	/* a line that does not parse */
+	if ((imap = hostile_connect("garbage")) == NULL)
+		return;
+	test_fake_append(imap, appends, boxes3, 2);
+	/* imapc logs and skips it; the APPENDs' OKs stand */
+	check(appends[0].result == STANDBY_IMAP_OK &&
+	      appends[1].result == STANDBY_IMAP_OK,
+	      "unparsable untagged line: skipped, APPENDs OK",
+	      t_strdup_printf("%d(%s) %d(%s)", appends[0].result,
+			      appends[0].error, appends[1].result,
+			      appends[1].error));
+	standby_imap_disconnect(&imap);
+
+	/* BYE in the middle of a pipeline */
+	if ((imap = hostile_connect("bye")) == NULL)
+		return;
+	test_fake_append(imap, appends, boxes3, 3);
+	check(appends[0].result == STANDBY_IMAP_OK &&
+	      appends[1].result == STANDBY_IMAP_DISCONNECTED &&
+	      appends[2].result == STANDBY_IMAP_DISCONNECTED &&
+	      str_has(appends[1].error, "Shutting down for hostile testing"),
+	      "unsolicited BYE: the rest DISCONNECTED with the server's text",
+	      t_strdup_printf("%d %d(%s) %d", appends[0].result,
+			      appends[1].result, appends[1].error,
+			      appends[2].result));
+	standby_imap_disconnect(&imap);
+
+	/* a tagged reply to a command never sent, and a tag that isn't */
+	for (i = 0; i < N_ELEMENTS(bad_tags); i++) {
+		if ((imap = hostile_connect(bad_tags[i])) == NULL)
+			return;
+		test_fake_append(imap, appends, boxes3, 2);
+		check(appends[0].result == STANDBY_IMAP_DISCONNECTED &&
+		      appends[1].result == STANDBY_IMAP_DISCONNECTED &&
+		      str_has(appends[0].error, "tag"),
+		      t_strdup_printf("%s in a reply: DISCONNECTED",
+				      bad_tags[i]),
+		      t_strdup_printf("%d(%s) %d", appends[0].result,
+				      appends[0].error, appends[1].result));
+		standby_imap_disconnect(&imap);
+	}
+}
+
+/* The drain against hostile servers: nothing may be lost (entries stay
+   queued, nothing dead-lettered for the server's faults) and the error
+   says why. */
+
+static const char *drain_dir(void)
+{
+	return t_strconcat(test_dir, "/drain-state", NULL);
+}
+
+static void drain_reset(const char *mailbox)
+{
+	struct standby_queue *queue;
+	struct standby_entry entry;
+	struct istream *input;
+	const char *error, *dir = drain_dir();
+	unsigned int i;
+
+	if (unlink_directory(dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0 &&
+	    errno != ENOENT)
+		i_fatal("%s", error);
+	queue = standby_queue_init(dir, NULL);
+	for (i = 0; i < 3; i++) {
+		i_zero(&entry);
+		entry.mailbox = mailbox;
+		entry.internal_date = 1700000000;
+		entry.queued_time = ioloop_time;
+		entry.direction = STANDBY_DIRECTION_INCOMING;
+		input = test_message("ok", 100, 'f');
+		if (standby_queue_add(queue, &entry, input, &error) < 0)
+			i_fatal("%s", error);
+		i_stream_unref(&input);
+	}
+	standby_queue_deinit(&queue);
+}
+
+static unsigned int drain_count(enum standby_queue_dir dir)
+{
+	ARRAY_TYPE(standby_queue_item) items;
+	struct standby_queue *queue;
+	const char *error;
+	unsigned int count;
+
+	queue = standby_queue_init(drain_dir(), NULL);
+	t_array_init(&items, 8);
+	if (standby_queue_list(queue, dir, pool_datastack_create(), &items,
+			       &error) < 0)
+		i_fatal("%s", error);
+	count = array_count(&items);
+	standby_queue_deinit(&queue);
+	return count;
+}
+
+static void
+drain_check(const char *mode, unsigned int sent, const char *error_part,
+	    const char *name)
+{
+	struct standby_settings *set = hostile_settings(mode);
+	struct standby_drain_result result;
+	const char *error;
+	unsigned int queued, dead;
+	int ret;
+
+	set->state_dir = drain_dir();
+	ret = standby_drain_run(set, "hostile", NULL, STANDBY_DRAIN_FLAG_FORCE,
+				&result, &error);
+	queued = drain_count(STANDBY_QUEUE_DIR_QUEUE);
+	dead = drain_count(STANDBY_QUEUE_DIR_DEAD);
+	check(ret == 0 && result.sent == sent && result.killed == 0 &&
+	      dead == 0 && queued == 3 - sent && result.remaining == queued &&
+	      (error_part == NULL ? result.error == NULL :
+	       str_has(result.error, error_part)),
+	      t_strdup_printf("drain: %s", name),
+	      t_strdup_printf("ret=%d sent=%u deferred=%u killed=%u "
+			      "queued=%u dead=%u error=%s", ret, result.sent,
+			      result.deferred, result.killed, queued, dead,
+			      ret < 0 ? error : result.error));
+}
+
+static void test_hostile_drain(void)
+{
+	ARRAY_TYPE(standby_ledger_record) records;
+	const struct standby_ledger_record *rec;
+	const char *error;
+	unsigned int bad_lines;
+	bool uids_zero = TRUE;
+	pool_t pool;
+
+	drain_reset("ok");
+	standby_imap_max_line_length = 1024*1024;
+	drain_check("noeol", 0, "too large",
+		    "endless line: all 3 stay queued, error says why");
+	standby_imap_max_line_length = STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH;
+	/* now uncertain: the next drain looks for them first */
+	drain_check("biglit-fetch", 0, "timed out",
+		    "2 GB FETCH literal in find_copy: all 3 stay queued");
+	drain_check("unknown-tag", 0, "tag",
+		    "unknown tag: all 3 stay queued");
+
+	drain_reset("ok");
+	drain_check("bye", 1, "Shutting down for hostile testing",
+		    "BYE after the first: 1 sent, 2 stay queued");
+	drain_reset("ok");
+	drain_check("garbage", 3, NULL, "unparsable line: all 3 sent");
+	drain_reset("ok");
+	drain_check("chatty", 3, NULL,
+		    "unsolicited responses: all 3 sent");
+
+	/* stored, but the APPENDUID is junk: sent, recorded without UID */
+	drain_reset("uid-set");
+	drain_check("standby", 3, NULL, "broken APPENDUID: all 3 sent");
+	pool = pool_alloconly_create("test ledger", 1024);
+	p_array_init(&records, pool, 4);
+	if (standby_ledger_read(drain_dir(), pool, &records, &bad_lines,
+				&error) < 0)
+		i_fatal("%s", error);
+	array_foreach(&records, rec)
+		uids_zero = uids_zero && rec->uid == 0 && rec->uidvalidity == 0;
+	check(array_count(&records) == 3 && uids_zero && bad_lines == 0,
+	      "drain: broken APPENDUID recorded as no UID", NULL);
+	pool_unref(&pool);
+}
+
 int main(int argc, char *argv[])
 {
 	struct ioloop *ioloop;
@@ -394,6 +832,24 @@ int main(int argc, char *argv[])
 	} T_END;
 	T_BEGIN {
 		test_fake_server();
+	} T_END;
+	T_BEGIN {
+		test_hostile_endless_lines();
+	} T_END;
+	T_BEGIN {
+		test_hostile_literals();
+	} T_END;
+	T_BEGIN {
+		test_hostile_utf7();
+	} T_END;
+	T_BEGIN {
+		test_hostile_appenduid();
+	} T_END;
+	T_BEGIN {
+		test_hostile_unsolicited();
+	} T_END;
+	T_BEGIN {
+		test_hostile_drain();
 	} T_END;
 	io_loop_destroy(&ioloop);
 	lib_deinit();

@@ -63,6 +63,62 @@ class HarnessError(Exception):
     """The test environment itself could not be set up."""
 
 
+# ---------------------------------------------------------------- valgrind
+
+# VALGRIND=1: the primary's lmtp, imap and standby-worker services (the
+# plugins are loaded in them) and Primary.doveadm() run under valgrind's
+# memcheck, as Dovecot's RUN_TEST wrapper runs its unit tests. After each
+# test, the memory errors and definite leaks with a stack frame in
+# dovecot-standby's code fail the test (those of Dovecot and its libraries
+# alone only show as the service's exit status 213 in the log).
+VALGRIND = os.environ.get("VALGRIND", "") not in ("", "0")
+# A stack frame of our code: functions, source files and objects
+_VALGRIND_OURS = re.compile(
+    r"\b(standby[-_]|lib\d+_(sieve_|doveadm_)?standby|ext[-_]mirror|"
+    r"cmd[-_]mirror|worker[-_]|doveadm[-_]standby)")
+_VALGRIND_ERROR = re.compile(
+    r"^(Invalid (read|write|free)|Conditional jump|Use of uninitialised|"
+    r"Syscall param|Mismatched free|Source and destination overlap|"
+    r"\S+ bytes in \S+ blocks are definitely lost|Argument .* of function|"
+    r"Process terminating with default action)")
+
+
+def valgrind_cmd(logdir):
+    """The valgrind command line (no spaces in logdir: Dovecot splits
+    a service's executable on them)."""
+    os.makedirs(logdir, mode=0o777, exist_ok=True)
+    os.chmod(logdir, 0o777)
+    return ["/usr/bin/valgrind", "-q", "--tool=memcheck", "--vgdb=no",
+            "--leak-check=full", "--show-leak-kinds=definite",
+            "--errors-for-leak-kinds=definite", "--error-exitcode=213",
+            "--num-callers=40", "--log-file=%s/%%p.log" % logdir]
+
+
+def valgrind_reports(logdir):
+    """The error and definite-leak reports of the valgrind logs in logdir
+    that have a frame in our code: [(log file, report text)]."""
+    out = []
+    try:
+        names = sorted(os.listdir(logdir))
+    except FileNotFoundError:
+        return out
+    for name in names:
+        with open(os.path.join(logdir, name), errors="replace") as f:
+            text = f.read()
+        # "==pid== " prefixed lines; a blank one ends a report
+        block = []
+        for line in text.splitlines() + ["==0== "]:
+            line = re.sub(r"^==\d+== ?", "", line)
+            if line.strip():
+                block.append(line)
+                continue
+            if block and _VALGRIND_ERROR.match(block[0]) and \
+                    any(_VALGRIND_OURS.search(l) for l in block[1:]):
+                out.append((name, "\n".join(block)))
+            block = []
+    return out
+
+
 # ---------------------------------------------------------------- helpers
 
 def wait_until(predicate, timeout=10.0, interval=0.05, what=None):
@@ -838,6 +894,37 @@ service standby-worker {
 }
 """ % WORKER
 
+    @property
+    def valgrind_dir(self):
+        return os.path.join(self.dir, "valgrind")
+
+    def _valgrind_conf(self, t):
+        """The configuration t with the services under valgrind."""
+        vg = " ".join(valgrind_cmd(self.valgrind_dir))
+        t = t.replace("executable = %s\n" % WORKER,
+                      "executable = %s %s\n" % (vg, WORKER))
+        return t + """
+# VALGRIND=1
+default_vsz_limit = 0
+service lmtp {
+  executable = %s %s/lmtp
+}
+service imap {
+  executable = %s %s/imap
+}
+""" % (vg, DOVECOT_LIBDIR, vg, DOVECOT_LIBDIR)
+
+    def doveadm_argv(self, *args):
+        """The doveadm command line for this instance (under valgrind with
+        VALGRIND=1)."""
+        argv = ["doveadm", "-c", self.conf_path] + list(args)
+        if VALGRIND and self.mirror:
+            argv = valgrind_cmd(self.valgrind_dir) + argv
+        return argv
+
+    def doveadm(self, *args, check=True):
+        return run(self.doveadm_argv(*args), check=check)
+
     def config_text(self):
         t = super().config_text()
         t += """
@@ -871,6 +958,8 @@ protocol imap {{
         for k, v in self.settings.items():
             t += "  %s = %s\n" % (k, v)
         t += "}\n"
+        if VALGRIND and self.mirror:
+            t = self._valgrind_conf(t)
         return t
 
     def enable_sent_mirror(self, default_rules=None):
@@ -1230,11 +1319,33 @@ class Env:
         return p, s
 
     def cleanup(self):
+        vg_pids = []
         for inst in reversed(self.instances):
+            if VALGRIND and inst.master_pid:
+                vg_pids += descendants(inst.master_pid)
             try:
                 inst.stop()
             except Exception as e:
                 print("# stopping %s failed: %s" % (inst.name, e))
+        if VALGRIND:
+            self.check_valgrind(vg_pids)
+
+    def check_valgrind(self, pids):
+        """Raise AssertionError for valgrind reports in our code, once the
+        processes (pids) have written their leak summaries."""
+        try:
+            wait_until(lambda: not any(pid_alive(p) for p in pids),
+                       timeout=120, what="the valgrind processes to exit")
+        except AssertionError as e:
+            print("# %s" % e)
+        bad = []
+        for inst in self.instances:
+            if isinstance(inst, Primary):
+                bad += valgrind_reports(inst.valgrind_dir)
+        if bad:
+            raise AssertionError("valgrind: %d report(s) in our code, "
+                                 "first in %s:\n%s" % (
+                                     len(bad), bad[0][0], bad[0][1]))
 
     def dump_logs(self, n=50):
         """The last n lines of every instance's log, without imapc's

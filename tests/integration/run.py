@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Integration test runner (stdlib only).
 
-    python3 tests/integration/run.py [-k PATTERN] [--list] [-x]
+    python3 tests/integration/run.py [-k PATTERN]... [--list] [-x]
 
 Runs every test_* function of the test_*.py modules next to this file, each
 with a fresh Env (its own standby and primary Dovecot instances). Prints
@@ -26,7 +26,7 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 
 
-def discover(pattern):
+def discover(patterns):
     tests = []
     for fn in sorted(os.listdir(HERE)):
         if not (fn.startswith("test_") and fn.endswith(".py")):
@@ -38,9 +38,10 @@ def discover(pattern):
         funcs.sort(key=lambda nf: nf[1].__code__.co_firstlineno)
         for name, f in funcs:
             full = "%s.%s" % (mod.__name__, name)
-            if pattern and not (pattern in full or
-                                fnmatch.fnmatch(full, pattern) or
-                                fnmatch.fnmatch(name, pattern)):
+            if patterns and not any(pattern in full or
+                                    fnmatch.fnmatch(full, pattern) or
+                                    fnmatch.fnmatch(name, pattern)
+                                    for pattern in patterns):
                 continue
             tests.append((full, f))
     return tests
@@ -54,9 +55,9 @@ def one_line(e):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("-k", dest="pattern", default=None,
+    ap.add_argument("-k", dest="patterns", action="append",
                     help="run only tests whose name contains PATTERN "
-                         "(or matches it as a glob)")
+                         "(or matches it as a glob); may be repeated")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("-x", action="store_true", help="stop at first failure")
     args = ap.parse_args()
@@ -66,13 +67,13 @@ def main():
         raise KeyboardInterrupt("SIGTERM")
     signal.signal(signal.SIGTERM, on_term)
 
-    tests = discover(args.pattern)
+    tests = discover(args.patterns)
     if args.list:
         for name, _ in tests:
             print(name)
         return 0
     if not tests:
-        print("no tests match %r" % args.pattern)
+        print("no tests match %r" % args.patterns)
         print("0 passed, 1 failed")
         return 1
 

@@ -22,7 +22,7 @@ EX_NOTPOSSIBLE = 65     # DOVEADM_EX_NOTPOSSIBLE
 def standby(p, *args, fmt="json"):
     """Run `doveadm -f FMT standby ARGS`: (exit code, parsed rows or stdout
     text, stderr)."""
-    cmd = ["doveadm", "-c", p.conf_path, "-f", fmt, "standby"] + list(args)
+    cmd = p.doveadm_argv("-f", fmt, "standby", *args)
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=300)
     out = r.stdout.decode("utf-8", "replace")

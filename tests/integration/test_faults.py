@@ -8,7 +8,8 @@ import statistics
 import time
 
 from harness import (make_msg, message_id, assert_same_message,
-                     assert_no_passwords_in_logs, wait_mirrored, wait_until)
+                     assert_no_passwords_in_logs, wait_mirrored, wait_until,
+                     descendants, pid_alive)
 
 ALICE = "alice@primary.test"
 
@@ -188,3 +189,31 @@ def test_queue_unwritable_delivery_succeeds(env):
             p.log_since(mark)), timeout=10,
             what="an error about %s's queue in the log" % user)
     assert s.count(ALICE) == 0 and s.count(carol) == 0
+
+
+def test_reload_during_drain_logs_no_error(env):
+    """Dovecot reloaded while a drain waits for more mail: the old worker
+    is gone when the drain ends, which is no error (the queue on disk is
+    what the new worker goes by)."""
+    p, s = env.pair()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, 'require "vnd.standby.mirror";\nmirror;\n')
+    drains = []
+    for n in range(1, 4):
+        assert p.lmtp_deliver(ALICE, make_msg())[ALICE][0] == 250
+        wait_mirrored(p, s, ALICE, {"INBOX": n})
+        # the drain keeps its connection a moment for more mail
+        drains = [k for w in p.worker_pids() for k in descendants(w)]
+        if drains:
+            break
+    assert drains, "no drain process lingering after the copy"
+    mark = p.log_mark()
+    p.doveadm("reload")
+    wait_until(lambda: not any(pid_alive(k) for k in drains), timeout=30,
+               what="the drain processes to end")
+    # one more copy through the new worker: it logs after them
+    assert p.lmtp_deliver(ALICE, make_msg())[ALICE][0] == 250
+    wait_mirrored(p, s, ALICE, {"INBOX": n + 1})
+    errors = [l for l in p.log_since(mark).splitlines()
+              if re.search(r"\b(Error|Fatal|Panic):", l)]
+    assert not errors, errors
