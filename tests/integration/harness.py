@@ -119,6 +119,56 @@ def valgrind_reports(logdir):
     return out
 
 
+# ---------------------------------------------------------------- sanitizers
+
+# SANITIZE_BUILD=<dir>: a build tree configured with -fsanitize=address,
+# undefined (tests/unit/run-asan.sh makes one). The primary loads the mail
+# and Sieve plugins from it (mail_plugin_dir and sieve_plugin_dir point at a
+# directory of links: Dovecot's modules, ours replaced) and runs its
+# standby-worker; lmtp, imap, managesieve, the worker and doveadm run with
+# the ASan runtime preloaded, since Dovecot's own binaries are not
+# instrumented. After each test, every AddressSanitizer or UBSan report
+# fails it. LeakSanitizer is off: it cannot stop the threads of a process
+# that dropped its privileges (not dumpable), which every mail process
+# does; leaks in these processes are the valgrind suite's job.
+SANITIZE_BUILD = os.environ.get("SANITIZE_BUILD", "")
+_SANITIZE_FILES = (
+    ("src/plugin/.libs/lib20_standby_plugin.so", "lib20_standby_plugin.so"),
+    ("src/sieve/.libs/lib90_sieve_standby_plugin.so",
+     "sieve/lib90_sieve_standby_plugin.so"),
+)
+
+
+def sanitize_env(logdir):
+    """The environment (NAME=value words, no spaces) for a process that
+    loads the sanitized plugins."""
+    runtime = subprocess.run(["gcc", "-print-file-name=libasan.so"],
+                             stdout=subprocess.PIPE, check=True,
+                             text=True).stdout.strip()
+    os.makedirs(logdir, mode=0o777, exist_ok=True)
+    os.chmod(logdir, 0o777)
+    return ["LD_PRELOAD=%s" % os.path.realpath(runtime),
+            "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:"
+            "log_path=%s/asan" % logdir,
+            "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:"
+            "log_path=%s/ubsan" % logdir]
+
+
+def sanitize_reports(logdir):
+    """The sanitizer reports in logdir: [(file, text)]."""
+    out = []
+    try:
+        names = sorted(os.listdir(logdir))
+    except FileNotFoundError:
+        return out
+    for name in names:
+        with open(os.path.join(logdir, name), errors="replace") as f:
+            text = f.read()
+        if text.strip():
+            out.append((name, text[:6000]))
+    return out
+
+
 # ---------------------------------------------------------------- helpers
 
 def wait_until(predicate, timeout=10.0, interval=0.05, what=None):
@@ -914,12 +964,63 @@ service imap {
 }
 """ % (vg, DOVECOT_LIBDIR, vg, DOVECOT_LIBDIR)
 
+    @property
+    def sanitize_dir(self):
+        return os.path.join(self.dir, "sanitizer")
+
+    def _sanitize_conf(self, t):
+        """The configuration t with the plugins and the worker of
+        SANITIZE_BUILD, and the ASan runtime in the processes using them."""
+        mods = os.path.join(self.dir, "modules")
+        for sub in ("", "sieve"):
+            os.makedirs(os.path.join(mods, sub), exist_ok=True)
+            src = os.path.join(DOVECOT_LIBDIR, "modules", sub)
+            for name in os.listdir(src):
+                dst = os.path.join(mods, sub, name)
+                if name.endswith(".so") and not os.path.lexists(dst):
+                    os.symlink(os.path.join(src, name), dst)
+        for src, dst in _SANITIZE_FILES:
+            dst = os.path.join(mods, dst)
+            if os.path.lexists(dst):
+                os.unlink(dst)
+            os.symlink(os.path.join(SANITIZE_BUILD, src), dst)
+        env = "/usr/bin/env " + " ".join(sanitize_env(self.sanitize_dir))
+        worker = os.path.join(SANITIZE_BUILD, "src/worker/standby-worker")
+        t = t.replace("executable = %s\n" % WORKER,
+                      "executable = %s %s\n" % (env, worker))
+        t = t.replace("\nplugin {\n", "\nplugin {\n  sieve_plugin_dir = %s\n"
+                      % os.path.join(mods, "sieve"), 1)
+        return t + """
+# SANITIZE_BUILD=%s
+default_vsz_limit = 0
+mail_plugin_dir = %s
+# kept when a process re-executes itself (doveadm does), never set here:
+# only the services below have them
+import_environment = $import_environment LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
+service config {
+  # runs managesieve --dump-capability, which loads the Sieve plugin
+  executable = %s %s/config
+}
+service lmtp {
+  executable = %s %s/lmtp
+}
+service imap {
+  executable = %s %s/imap
+}
+service managesieve {
+  executable = %s %s/managesieve
+}
+""" % (SANITIZE_BUILD, mods, env, DOVECOT_LIBDIR, env, DOVECOT_LIBDIR,
+       env, DOVECOT_LIBDIR, env, DOVECOT_LIBDIR)
+
     def doveadm_argv(self, *args):
         """The doveadm command line for this instance (under valgrind with
-        VALGRIND=1)."""
+        VALGRIND=1, with the ASan runtime with SANITIZE_BUILD)."""
         argv = ["doveadm", "-c", self.conf_path] + list(args)
         if VALGRIND and self.mirror:
             argv = valgrind_cmd(self.valgrind_dir) + argv
+        elif SANITIZE_BUILD and self.mirror:
+            argv = ["/usr/bin/env"] + sanitize_env(self.sanitize_dir) + argv
         return argv
 
     def doveadm(self, *args, check=True):
@@ -960,6 +1061,8 @@ protocol imap {{
         t += "}\n"
         if VALGRIND and self.mirror:
             t = self._valgrind_conf(t)
+        elif SANITIZE_BUILD and self.mirror:
+            t = self._sanitize_conf(t)
         return t
 
     def enable_sent_mirror(self, default_rules=None):
@@ -1321,7 +1424,7 @@ class Env:
     def cleanup(self):
         vg_pids = []
         for inst in reversed(self.instances):
-            if VALGRIND and inst.master_pid:
+            if (VALGRIND or SANITIZE_BUILD) and inst.master_pid:
                 vg_pids += descendants(inst.master_pid)
             try:
                 inst.stop()
@@ -1329,6 +1432,24 @@ class Env:
                 print("# stopping %s failed: %s" % (inst.name, e))
         if VALGRIND:
             self.check_valgrind(vg_pids)
+        elif SANITIZE_BUILD:
+            self.check_sanitizers(vg_pids)
+
+    def check_sanitizers(self, pids):
+        """Raise AssertionError for sanitizer reports (SANITIZE_BUILD),
+        once the processes (pids) have exited."""
+        try:
+            wait_until(lambda: not any(pid_alive(p) for p in pids),
+                       timeout=60, what="the sanitized processes to exit")
+        except AssertionError as e:
+            print("# %s" % e)
+        bad = []
+        for inst in self.instances:
+            if isinstance(inst, Primary) and inst.mirror:
+                bad += sanitize_reports(inst.sanitize_dir)
+        if bad:
+            raise AssertionError("sanitizers: %d report(s), first in %s:\n%s"
+                                 % (len(bad), bad[0][0], bad[0][1]))
 
     def check_valgrind(self, pids):
         """Raise AssertionError for valgrind reports in our code, once the
