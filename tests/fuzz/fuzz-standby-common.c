@@ -35,33 +35,45 @@ static void fuzz_standby_cleanup(void)
 	}
 }
 
-void fuzz_standby_init(void)
+void fuzz_standby_quiet(void)
 {
-	if (fuzz_ioloop != NULL)
-		return;
-	lib_init();
 	if (getenv("FUZZ_VERBOSE") == NULL) {
 		i_set_info_handler(fuzz_standby_log_handler);
 		i_set_error_handler(fuzz_standby_log_handler);
 		i_set_debug_handler(fuzz_standby_log_handler);
 	}
+}
+
+void fuzz_standby_init(void)
+{
+	if (fuzz_ioloop != NULL)
+		return;
+	lib_init();
+	fuzz_standby_quiet();
 	fuzz_ioloop = io_loop_create();
-	i_array_init(&fuzz_tmpdirs, 4);
-	atexit(fuzz_standby_cleanup);
 }
 
 const char *fuzz_standby_mkdtemp(const char *prefix)
 {
 	const char *tmpdir = getenv("TMPDIR");
-	char *path;
+	char path[PATH_MAX], *dir;
 
+	/* libc only: Dovecot's data stack may not exist yet */
 	if (tmpdir == NULL || *tmpdir == '\0')
 		tmpdir = "/tmp";
-	path = i_strdup_printf("%s/%s.XXXXXX", tmpdir, prefix);
-	if (mkdtemp(path) == NULL)
-		i_fatal("mkdtemp(%s) failed: %m", path);
-	array_push_back(&fuzz_tmpdirs, (const char **)&path);
-	return path;
+	if (i_snprintf(path, sizeof(path), "%s/%s.XXXXXX",
+		       tmpdir, prefix) < 0 || mkdtemp(path) == NULL) {
+		fprintf(stderr, "mkdtemp(%s) failed: %s\n",
+			path, strerror(errno));
+		exit(1);
+	}
+	dir = i_strdup(path);
+	if (!array_is_created(&fuzz_tmpdirs)) {
+		i_array_init(&fuzz_tmpdirs, 4);
+		atexit(fuzz_standby_cleanup);
+	}
+	array_push_back(&fuzz_tmpdirs, (const char **)&dir);
+	return dir;
 }
 
 void fuzz_standby_write_file(const char *path, const void *data, size_t size)

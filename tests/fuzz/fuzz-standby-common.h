@@ -17,8 +17,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
    in the environment they are printed. */
 void fuzz_standby_init(void);
 
+/* Drop info, warning, error and debug lines (unless FUZZ_VERBOSE is
+   set); for targets that initialize Dovecot themselves. */
+void fuzz_standby_quiet(void);
+
 /* A new private directory (mkdtemp under $TMPDIR or /tmp), removed at
-   exit. */
+   exit. May be called before lib_init(). */
 const char *fuzz_standby_mkdtemp(const char *prefix);
 
 /* Write data to path (replacing it); panics on failure. */
