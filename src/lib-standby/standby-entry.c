@@ -23,6 +23,10 @@
 #define STANDBY_ENTRY_MAGIC "DSQ1"
 #define STANDBY_ENTRY_MAX_HEADER_SIZE (64*1024)
 #define STANDBY_ENTRY_ID_TIME_LEN 16
+/* 9999-12-31 23:59:59 UTC: the last time an IMAP date-time can hold.
+   Later (or negative) times make gmtime() fail when the APPEND's date is
+   written, and overflow the backoff arithmetic. */
+#define STANDBY_ENTRY_MAX_TIME 253402300799LL
 
 const char *standby_entry_id_generate(void)
 {
@@ -147,6 +151,11 @@ standby_entry_parse_field(struct standby_entry *entry, pool_t pool,
 				return -1;
 			}
 			entry->tz_offset_mins = (int)num;
+		} else if (num > STANDBY_ENTRY_MAX_TIME || num < -1 ||
+			   (num == -1 && strcmp(key, "queued") == 0)) {
+			/* only internaldate may be -1 (no date) */
+			*error_r = t_strdup_printf("invalid %s", key);
+			return -1;
 		} else if (strcmp(key, "queued") == 0)
 			entry->queued_time = (time_t)num;
 		else

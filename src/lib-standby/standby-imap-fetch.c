@@ -5,8 +5,6 @@
 #include "str.h"
 #include "str-sanitize.h"
 #include "istream.h"
-#include "imap-arg.h"
-#include "imap-date.h"
 #include "imap-quote.h"
 #include "imap-util.h"
 #include "imap-utf7.h"
@@ -14,6 +12,7 @@
 #include "standby-imap.h"
 #include "standby-imap-private.h"
 #include "standby-imap-fetch.h"
+#include "standby-imap-parse.h"
 
 struct standby_imap_request {
 	struct standby_imap *imap;
@@ -103,37 +102,22 @@ standby_imap_folders_untagged(const struct imapc_untagged_reply *reply,
 			      void *context)
 {
 	struct standby_imap_list_ctx *ctx = context;
-	const struct imap_arg *flags;
+	struct standby_imap_list_reply list;
 	struct standby_imap_folder *folder;
-	const char *flag, *name, *sep;
-	string_t *utf8;
-	bool sent = FALSE;
 
 	if (strcasecmp(reply->name, "LIST") != 0 ||
-	    !imap_arg_get_list(&reply->args[0], &flags) ||
-	    IMAP_ARG_IS_EOL(&reply->args[1]) ||
-	    !imap_arg_get_astring(&reply->args[2], &name))
+	    !standby_imap_parse_list(reply->args, &list) || list.noselect)
 		return;
-	for (; imap_arg_get_atom(flags, &flag); flags++) {
-		if (strcasecmp(flag, "\\Noselect") == 0 ||
-		    strcasecmp(flag, "\\NonExistent") == 0)
-			return;
-		if (strcasecmp(flag, "\\Sent") == 0)
-			sent = TRUE;
-	}
-	if (!imap_arg_get_nstring(&reply->args[1], &sep))
-		sep = NULL;
-	utf8 = t_str_new(64);
-	if (standby_imap_name_to_utf8(name, utf8) < 0) {
+	if (list.name == NULL) {
 		e_warning(ctx->req.imap->event,
 			  "Skipping folder with an invalid mUTF-7 name: %s",
-			  str_sanitize(name, 128));
+			  str_sanitize(list.name_utf7, 128));
 		return;
 	}
 	folder = array_append_space(ctx->folders);
-	folder->name = p_strdup(ctx->pool, str_c(utf8));
-	folder->sep = sep == NULL ? '\0' : sep[0];
-	folder->sent = sent;
+	folder->name = p_strdup(ctx->pool, list.name);
+	folder->sep = list.sep;
+	folder->sent = list.sent;
 }
 
 static int
@@ -244,112 +228,33 @@ int standby_imap_examine(struct standby_imap *imap, const char *mailbox,
 
 /* FETCH */
 
-static struct istream *
-standby_imap_fetch_body(const struct imapc_untagged_reply *reply,
-			const struct imap_arg *body, unsigned int body_idx)
-{
-	struct istream *input;
-	unsigned int i;
-
-	if (body->type == IMAP_ARG_LITERAL_SIZE ||
-	    body->type == IMAP_ARG_LITERAL_SIZE_NONSYNC) {
-		/* large literal: imapc wrote it to an unlinked temp file,
-		   closed after this callback */
-		for (i = 0; i < reply->file_args_count; i++) {
-			const struct imapc_arg_file *farg = &reply->file_args[i];
-
-			if (farg->parent_arg == &reply->args[0] &&
-			    farg->list_idx == body_idx) {
-				input = i_stream_create_fd(farg->fd,
-							   IO_BLOCK_SIZE);
-				i_stream_set_name(input, "FETCH BODY[]");
-				return input;
-			}
-		}
-		return NULL;
-	}
-	if (body->type == IMAP_ARG_STRING || body->type == IMAP_ARG_LITERAL) {
-		input = i_stream_create_from_data(body->_data.str,
-						  body->str_len);
-		i_stream_set_name(input, "FETCH BODY[]");
-		return input;
-	}
-	return NULL;
-}
-
-static const char *const *
-standby_imap_fetch_flags(const struct imap_arg *arg)
-{
-	const struct imap_arg *list;
-	ARRAY_TYPE(const_string) flags;
-	const char *flag;
-
-	if (!imap_arg_get_list(arg, &list))
-		return NULL;
-	t_array_init(&flags, 8);
-	for (; imap_arg_get_atom(list, &flag); list++) {
-		if (strcasecmp(flag, "\\Recent") != 0)
-			array_push_back(&flags, &flag);
-	}
-	array_append_zero(&flags);
-	return array_front(&flags);
-}
-
 static void
 standby_imap_fetch_untagged(const struct imapc_untagged_reply *reply,
 			    void *context)
 {
 	struct standby_imap_fetch_ctx *ctx = context;
+	struct standby_imap_fetch_reply fetch;
 	struct standby_imap_message msg;
-	const struct imap_arg *list, *body = NULL;
-	unsigned int i, count, body_idx = 0;
-	const char *key, *value;
-	bool have_size = FALSE;
 
 	if (strcasecmp(reply->name, "FETCH") != 0 ||
-	    !imap_arg_get_list_full(&reply->args[0], &list, &count))
+	    !standby_imap_parse_fetch(reply->args, &fetch) || fetch.uid == 0)
 		return;
 
 	i_zero(&msg);
-	for (i = 0; i + 1 < count; i += 2) {
-		if (!imap_arg_get_atom(&list[i], &key))
-			break;
-		if (strcasecmp(key, "UID") == 0) {
-			if (!imap_arg_get_atom(&list[i+1], &value) ||
-			    str_to_uint32(value, &msg.uid) < 0)
-				return;
-		} else if (strcasecmp(key, "RFC822.SIZE") == 0) {
-			if (!imap_arg_get_atom(&list[i+1], &value) ||
-			    str_to_uoff(value, &msg.size) < 0)
-				msg.size = 0;
-			else
-				have_size = TRUE;
-		} else if (strcasecmp(key, "INTERNALDATE") == 0) {
-			if (imap_arg_get_astring(&list[i+1], &value) &&
-			    imap_parse_datetime(value, &msg.internal_date,
-						&msg.tz_offset_mins))
-				msg.have_date = TRUE;
-		} else if (strcasecmp(key, "FLAGS") == 0) {
-			msg.flags = standby_imap_fetch_flags(&list[i+1]);
-		} else if (strcasecmp(key, "BODY[]") == 0 ||
-			   strncasecmp(key, "BODY[]<", 7) == 0) {
-			/* whole, or a part (BODY[]<offset>) */
-			body = &list[i+1];
-			body_idx = i + 1;
-		}
-	}
-	if (msg.uid == 0)
-		return;
+	msg.uid = fetch.uid;
+	msg.size = fetch.size;
+	msg.internal_date = fetch.internal_date;
+	msg.tz_offset_mins = fetch.tz_offset_mins;
+	msg.have_date = fetch.have_date;
+	msg.flags = fetch.flags;
 	if ((ctx->flags & STANDBY_IMAP_FETCH_FLAG_BODY) != 0) {
-		/* an unsolicited FETCH (flag change by another session)
-		   has no body: not ours */
-		if (body == NULL)
-			return;
-		msg.body = standby_imap_fetch_body(reply, body, body_idx);
+		/* whole, or a part (BODY[]<offset>); an unsolicited FETCH
+		   (flag change by another session) has no body: not ours */
+		msg.body = standby_imap_fetch_reply_body(reply, &fetch);
 		if (msg.body == NULL)
 			return;
 	} else if ((ctx->flags & STANDBY_IMAP_FETCH_FLAG_META) != 0 &&
-		   (msg.flags == NULL || !have_size)) {
+		   (msg.flags == NULL || !fetch.have_size)) {
 		return;
 	}
 	ctx->callback(&msg, ctx->context);

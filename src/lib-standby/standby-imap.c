@@ -16,6 +16,7 @@
 #include "standby-settings.h"
 #include "standby-imap.h"
 #include "standby-imap-private.h"
+#include "standby-imap-parse.h"
 
 /* Appends sent before waiting for the first tagged reply */
 #define STANDBY_IMAP_MAX_APPENDS_IN_FLIGHT 16
@@ -52,7 +53,7 @@ struct standby_imap_find {
 	char *resp_key, *error;
 
 	uint32_t uidvalidity;
-	ARRAY(uint32_t) uids;
+	ARRAY_TYPE(uint32_t) uids;
 	uint32_t found_uid;
 	char *compare_error;
 };
@@ -544,35 +545,21 @@ standby_imap_list_untagged(const struct imapc_untagged_reply *reply,
 			   void *context)
 {
 	struct standby_imap_list *ctx = context;
-	const struct imap_arg *flags;
-	const char *flag, *name;
-	bool sent = FALSE;
-	string_t *utf8;
+	struct standby_imap_list_reply list;
 
 	if (ctx->sent_mailbox != NULL ||
 	    strcasecmp(reply->name, "LIST") != 0 ||
-	    !imap_arg_get_list(&reply->args[0], &flags) ||
-	    IMAP_ARG_IS_EOL(&reply->args[1]) ||
-	    !imap_arg_get_astring(&reply->args[2], &name))
+	    !standby_imap_parse_list(reply->args, &list) ||
+	    list.noselect || !list.sent)
 		return;
 
-	for (; imap_arg_get_atom(flags, &flag); flags++) {
-		if (strcasecmp(flag, "\\Sent") == 0)
-			sent = TRUE;
-		else if (strcasecmp(flag, "\\Noselect") == 0 ||
-			 strcasecmp(flag, "\\NonExistent") == 0)
-			return;
-	}
-	if (!sent)
-		return;
-
-	utf8 = t_str_new(64);
-	if (standby_imap_name_to_utf8(name, utf8) < 0) {
+	if (list.name == NULL) {
 		e_debug(ctx->imap->event,
-			"\\Sent folder has an invalid mUTF-7 name: %s", name);
+			"\\Sent folder has an invalid mUTF-7 name: %s",
+			list.name_utf7);
 		return;
 	}
-	ctx->sent_mailbox = p_strdup(ctx->imap->pool, str_c(utf8));
+	ctx->sent_mailbox = p_strdup(ctx->imap->pool, list.name);
 }
 
 static void
@@ -724,15 +711,11 @@ standby_imap_append_parse_uid(struct standby_imap *imap,
 {
 	const char *value = reply->resp_text_value != NULL ?
 		reply->resp_text_value : "";
-	const char *const *args;
 	uint32_t uidvalidity, uid;
 
 	if (!standby_imap_resp_key_is(reply, "APPENDUID"))
 		return;
-	args = t_strsplit_spaces(value, " ");
-	if (str_array_length(args) != 2 ||
-	    str_to_uint32(args[0], &uidvalidity) < 0 || uidvalidity == 0 ||
-	    str_to_uint32(args[1], &uid) < 0 || uid == 0) {
+	if (standby_imap_parse_appenduid(value, &uidvalidity, &uid) < 0) {
 		/* a uid-set for one message, zeros or junk: the message
 		   was stored, but its UID is unknown (as without UIDPLUS) */
 		e_warning(imap->event, "The standby sent an invalid "
@@ -1011,16 +994,9 @@ standby_imap_search_untagged(const struct imapc_untagged_reply *reply,
 			     void *context)
 {
 	struct standby_imap_find *ctx = context;
-	const struct imap_arg *args = reply->args;
-	const char *atom;
-	uint32_t uid;
 
-	if (strcasecmp(reply->name, "SEARCH") != 0)
-		return;
-	for (; imap_arg_get_atom(args, &atom); args++) {
-		if (str_to_uint32(atom, &uid) == 0 && uid > 0)
-			array_push_back(&ctx->uids, &uid);
-	}
+	if (strcasecmp(reply->name, "SEARCH") == 0)
+		standby_imap_parse_search(reply->args, &ctx->uids);
 }
 
 /* Compare two streams to the end; 1 equal, 0 different, -1 read error */
@@ -1081,53 +1057,18 @@ standby_imap_fetch_untagged(const struct imapc_untagged_reply *reply,
 			    void *context)
 {
 	struct standby_imap_find *ctx = context;
-	const struct imap_arg *list, *body = NULL;
-	unsigned int i, count, body_idx = 0;
-	const char *key, *value;
-	struct istream *fetched = NULL;
-	uint32_t uid = 0;
+	struct standby_imap_fetch_reply fetch;
+	struct istream *fetched;
 
 	if (ctx->found_uid != 0 || strcasecmp(reply->name, "FETCH") != 0 ||
-	    !imap_arg_get_list_full(&reply->args[0], &list, &count))
+	    !standby_imap_parse_fetch(reply->args, &fetch) ||
+	    fetch.uid == 0 || fetch.body_partial)
 		return;
-
-	for (i = 0; i + 1 < count; i += 2) {
-		if (!imap_arg_get_atom(&list[i], &key))
-			break;
-		if (strcasecmp(key, "UID") == 0) {
-			if (!imap_arg_get_atom(&list[i+1], &value) ||
-			    str_to_uint32(value, &uid) < 0)
-				return;
-		} else if (strcasecmp(key, "BODY[]") == 0) {
-			body = &list[i+1];
-			body_idx = i + 1;
-		}
-	}
-	if (uid == 0 || body == NULL)
-		return;
-
-	if (body->type == IMAP_ARG_LITERAL_SIZE ||
-	    body->type == IMAP_ARG_LITERAL_SIZE_NONSYNC) {
-		/* large literal: imapc wrote it to a file */
-		for (i = 0; i < reply->file_args_count; i++) {
-			const struct imapc_arg_file *farg = &reply->file_args[i];
-
-			if (farg->parent_arg == &reply->args[0] &&
-			    farg->list_idx == body_idx) {
-				fetched = i_stream_create_fd(farg->fd,
-							     IO_BLOCK_SIZE);
-				i_stream_set_name(fetched, "FETCH BODY[]");
-				break;
-			}
-		}
-	} else if (body->type == IMAP_ARG_STRING ||
-		   body->type == IMAP_ARG_LITERAL) {
-		fetched = i_stream_create_from_data(body->_data.str,
-						    body->str_len);
-	}
+	/* the whole message (a part must not count as a copy) */
+	fetched = standby_imap_fetch_reply_body(reply, &fetch);
 	if (fetched == NULL)
 		return;
-	standby_imap_fetch_compare(ctx, uid, fetched);
+	standby_imap_fetch_compare(ctx, fetch.uid, fetched);
 	i_stream_unref(&fetched);
 }
 

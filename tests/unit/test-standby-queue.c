@@ -161,6 +161,76 @@ static void test_standby_queue_torn(void)
 	test_end();
 }
 
+static int
+test_open_dated(struct standby_queue *queue, time_t internal_date,
+		time_t queued_time, const char **error_r)
+{
+	struct standby_queue_entry *qentry;
+	struct standby_entry entry;
+	struct istream *input;
+	const char *error;
+	pool_t pool = pool_alloconly_create("test", 1024);
+	int ret;
+
+	i_zero(&entry);
+	entry.mailbox = "";
+	entry.internal_date = internal_date;
+	entry.queued_time = queued_time;
+	input = i_stream_create_from_data("body\n", 5);
+	ret = standby_queue_add(queue, &entry, input, &error);
+	i_stream_unref(&input);
+	i_assert(ret == 0);
+	*error_r = NULL;
+	ret = standby_queue_open(queue, entry.id, pool, &qentry, error_r);
+	if (ret > 0)
+		standby_queue_entry_close(&qentry);
+	pool_unref(&pool);
+	i_assert(standby_queue_remove_id(queue, entry.id, &error) == 0);
+	return ret;
+}
+
+static bool
+test_dated_refused(struct standby_queue *queue, time_t internal_date,
+		   time_t queued_time, const char *what)
+{
+	const char *error;
+
+	return test_open_dated(queue, internal_date, queued_time,
+			       &error) == -1 &&
+		error != NULL && strstr(error, what) != NULL;
+}
+
+static void test_standby_queue_dates(void)
+{
+	/* 9999-12-31 23:59:59 UTC */
+	const time_t max_time = 253402300799LL;
+	struct standby_queue *queue;
+	const char *error;
+
+	/* Found by fuzzing: an entry whose date is beyond what gmtime()
+	   and an IMAP date-time can hold crashed the drain when it wrote
+	   the APPEND's date; a very negative queue time overflowed the
+	   backoff arithmetic. Such a file is corrupted: refused. */
+	test_begin("standby queue: dates out of range are refused");
+	queue = standby_queue_init(test_dir, NULL);
+	test_assert(test_open_dated(queue, max_time, ioloop_time,
+				    &error) == 1);
+	test_assert(test_open_dated(queue, (time_t)-1, max_time,
+				    &error) == 1);
+	test_assert(test_dated_refused(queue, max_time + 1, ioloop_time,
+				       "invalid internaldate"));
+	test_assert(test_dated_refused(queue, -2, ioloop_time,
+				       "invalid internaldate"));
+	test_assert(test_dated_refused(queue, 1700000000, max_time + 1,
+				       "invalid queued"));
+	test_assert(test_dated_refused(queue, 1700000000, -1,
+				       "invalid queued"));
+	test_assert(test_dated_refused(queue, 1700000000, INT64_MIN,
+				       "invalid queued"));
+	standby_queue_deinit(&queue);
+	test_end();
+}
+
 static void test_standby_queue_states(void)
 {
 	struct standby_queue *queue;
@@ -268,6 +338,7 @@ int main(void)
 		test_setup,
 		test_standby_queue_roundtrip,
 		test_standby_queue_torn,
+		test_standby_queue_dates,
 		test_standby_queue_states,
 		test_standby_queue_backoff,
 		test_cleanup,
