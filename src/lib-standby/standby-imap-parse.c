@@ -10,6 +10,20 @@
 #include "imapc-client.h"
 #include "standby-imap-parse.h"
 
+int standby_imap_name_to_utf8(const char *name_utf7, string_t *dest)
+{
+	const char *again;
+	size_t pos = str_len(dest);
+
+	if (imap_utf7_to_utf8(name_utf7, dest) < 0 ||
+	    t_imap_utf8_to_utf7(str_c(dest) + pos, &again) < 0 ||
+	    strcmp(again, name_utf7) != 0) {
+		str_truncate(dest, pos);
+		return -1;
+	}
+	return 0;
+}
+
 bool standby_imap_parse_list(const struct imap_arg *args,
 			     struct standby_imap_list_reply *reply_r)
 {
@@ -33,7 +47,7 @@ bool standby_imap_parse_list(const struct imap_arg *args,
 		reply_r->sep = sep[0];
 
 	utf8 = t_str_new(64);
-	if (imap_utf7_to_utf8(reply_r->name_utf7, utf8) == 0)
+	if (standby_imap_name_to_utf8(reply_r->name_utf7, utf8) == 0)
 		reply_r->name = str_c(utf8);
 	return TRUE;
 }

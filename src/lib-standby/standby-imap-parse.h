@@ -10,6 +10,11 @@
 struct imap_arg;
 struct imapc_untagged_reply;
 
+/* A folder name from LIST as UTF-8 in dest. Fails unless it is valid
+   modified UTF-7 in the form t_imap_utf8_to_utf7() gives back: commands
+   with any other form of the name would address another folder. */
+int standby_imap_name_to_utf8(const char *name_utf7, string_t *dest);
+
 /* An untagged LIST reply: "* LIST (flags) sep name" */
 struct standby_imap_list_reply {
 	/* the name as sent (mUTF-7) */

@@ -61,10 +61,6 @@ void standby_imap_reply_save(struct standby_imap *imap,
 			     const struct imapc_command_reply *reply,
 			     enum imapc_command_state *state_r,
 			     char **resp_key, char **error_r);
-/* A folder name from LIST as UTF-8 in dest. Fails unless it is valid
-   modified UTF-7 in the form t_imap_utf8_to_utf7() gives back: commands
-   with any other form of the name would address another folder. */
-int standby_imap_name_to_utf8(const char *name_utf7, string_t *dest);
 /* An imapc error or reply text fit for error_r (no credentials) */
 const char *standby_imap_sanitize(struct standby_imap *imap,
 				  const char *text);

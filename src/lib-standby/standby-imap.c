@@ -526,19 +526,6 @@ standby_imap_simple_callback(const struct imapc_command_reply *reply,
 	standby_imap_cmd_done(imap);
 }
 
-int standby_imap_name_to_utf8(const char *name_utf7, string_t *dest)
-{
-	const char *again;
-	size_t pos = str_len(dest);
-
-	if (imap_utf7_to_utf8(name_utf7, dest) < 0 ||
-	    t_imap_utf8_to_utf7(str_c(dest) + pos, &again) < 0 ||
-	    strcmp(again, name_utf7) != 0) {
-		str_truncate(dest, pos);
-		return -1;
-	}
-	return 0;
-}
 
 static void
 standby_imap_list_untagged(const struct imapc_untagged_reply *reply,
