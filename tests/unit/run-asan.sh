@@ -12,8 +12,12 @@
 # Environment: ASAN_BUILD_DIR keeps the build there (default: a temporary
 # directory, removed afterwards); CC (default gcc).
 #
+# Then runs some integration tests with the plugins and worker of that
+# build (ASAN_INTEGRATION=0 skips them).
+#
 # Prints "ok - asan: PROGRAM" per unit test program (one test each; a
-# failing test or any sanitizer report fails it) and "N passed, N failed".
+# failing test or any sanitizer report fails it), "ok - asan: TEST" per
+# integration test, and "N passed, N failed".
 
 set -u
 
@@ -101,5 +105,32 @@ if [ $rc -ne 0 ]; then
 	not_ok "asan: make check exited with $rc" "$(tail -n 30 "$tmp/check.log")"
 elif [ ! -s "$results" ]; then
 	not_ok "asan: make check ran no test program"
+fi
+
+# Integration tests with this build's plugins and worker in the primary
+# (tests/integration/harness.py, SANITIZE_BUILD): incoming and sent mail,
+# bad mail, a drain that retries, restore, failback and verify. They need
+# the installed build as well (doveadm's plugin, the sieve-scripts).
+if [ "${ASAN_INTEGRATION:-1}" != 0 ]; then
+	SANITIZE_BUILD=$build /usr/bin/python3 -u \
+		"$top/tests/integration/run.py" \
+		-k test_sanitize. -k test_mirror.test_rules_mirror \
+		-k test_mirror.test_two_recipients -k test_sent.test_append_to \
+		-k test_sent.test_copy_and_move -k test_sent_capture \
+		-k test_messages. -k test_valgrind. -k runbook_a -k runbook_b \
+		-k test_verify_and_repair >"$tmp/integration.log" 2>&1
+	while read -r line; do
+		case "$line" in
+		"ok - "*) ok "asan: ${line#ok - }" ;;
+		"not ok - "*) not_ok "asan: ${line#not ok - }" \
+			"$(grep -A 40 -F "$line" "$tmp/integration.log" |
+				tail -n +2 | grep -v '^# 20' | head -n 40)" ;;
+		esac
+	done < <(grep -E '^(not )?ok - ' "$tmp/integration.log")
+	if ! grep -q -E '^[0-9]+ passed, 0 failed$' "$tmp/integration.log" &&
+	   ! grep -q '^not ok - ' "$tmp/integration.log"; then
+		not_ok "asan: integration run did not finish" \
+			"$(tail -n 30 "$tmp/integration.log")"
+	fi
 fi
 finish
