@@ -4,6 +4,7 @@
 #include "array.h"
 #include "hash.h"
 #include "ioloop.h"
+#include "hostpid.h"
 #include "fd-util.h"
 #include "child-wait.h"
 #include "master-service.h"
@@ -54,6 +55,13 @@ static void worker_schedule(void);
 
 static void worker_child_prepare(void)
 {
+	/* Log as a process of its own: the log service keeps the log
+	   prefix (which names the user) per pid, so a child writing with
+	   the parent's pid would change the prefix of the parent's and the
+	   other children's lines. */
+	hostpid_init();
+	i_set_failure_prefix("%s(%s): ",
+			     master_service_get_name(master_service), my_pid);
 	/* The child gets a loop of its own: it must not serve the parent's
 	   listeners and timers. */
 	(void)io_loop_create();
