@@ -5,6 +5,7 @@
 #include "hash.h"
 #include "ioloop.h"
 #include "hostpid.h"
+#include "str-sanitize.h"
 #include "fd-util.h"
 #include "child-wait.h"
 #include "master-service.h"
@@ -100,9 +101,15 @@ worker_child_drain(const char *username, int result_fd)
 	input.username = username;
 	ret = mail_storage_service_lookup_next(worker_storage_service, &input,
 					       &service_user, &user, &error);
-	if (ret <= 0) {
-		e_error(worker_event, "User %s lookup failed: %s", username,
-			ret == 0 ? "Unknown user" : error);
+	if (ret == 0) {
+		/* the poke socket is open to every local process */
+		e_error(worker_event, "User %s lookup failed: Unknown user "
+			"(not retried)", str_sanitize(username, 128));
+		_exit(EX_NOUSER);
+	}
+	if (ret < 0) {
+		e_error(worker_event, "User %s lookup failed: %s",
+			str_sanitize(username, 128), error);
 		_exit(EX_TEMPFAIL);
 	}
 	ret = standby_settings_get_user(user, user->pool, &set, &error);
@@ -255,7 +262,12 @@ static void worker_user_finished(struct worker_user *wuser, int status)
 	worker_running--;
 
 	buf[ret > 0 ? ret : 0] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK ||
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EX_NOUSER) {
+		/* a poke for a user the userdb does not know: nothing to
+		   retry, and nothing to keep (pokes come from anybody) */
+		wuser->due = 0;
+		wuser->failing = FALSE;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK ||
 	    sscanf(buf, "%u\t%ld\t%d", &remaining, &next_attempt,
 		   &failing) != 3) {
 		e_error(worker_event, "Drain of %s failed (status %d), "

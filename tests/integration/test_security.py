@@ -681,3 +681,31 @@ def test_users_apart(env):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert r.returncode != 0 and b"denied" in r.stderr, r
     assert_clean_logs(env)
+
+
+def test_pokes_for_unknown_users(env):
+    """The worker's socket is open to every local process: a poke for a
+    user the userdb does not know (or a path) is logged once and not
+    retried, and a real user's mirroring goes on."""
+    p, s = env.pair()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, MIRROR_ALL)
+    names = ["nobody@primary.test", "../../../etc", "x" * 900]
+    for name in names:
+        c = socket.socket(socket.AF_UNIX)
+        try:
+            c.connect(os.path.join(p.dir, "run", "standby-worker"))
+            c.sendall(b"POKE\t" + name.encode() + b"\n")
+        finally:
+            c.close()
+    wait_until(lambda: len(p.log_lines(r"lookup failed: Unknown user")) ==
+               len(names), timeout=10, what="the unknown users looked up")
+    assert p.lmtp_deliver(ALICE, make_msg())[ALICE][0] == 250
+    wait_mirrored(p, s, ALICE, {"INBOX": 1})
+    # longer than the worker's retry delay for failed drains (10 s)
+    time.sleep(12)
+    for name in names:
+        drains = p.log_lines(r"Draining %s\S* \(pid" %
+                             re.escape(name[:100]))
+        assert len(drains) == 1, (name[:20], drains)
+    assert not p.log_lines(r"Drain of .* failed"), p.log_lines("failed")
