@@ -709,3 +709,55 @@ def test_pokes_for_unknown_users(env):
                              re.escape(name[:100]))
         assert len(drains) == 1, (name[:20], drains)
     assert not p.log_lines(r"Drain of .* failed"), p.log_lines("failed")
+
+
+def test_shared_state_dir_keeps_users_apart(env):
+    """An admin sets standby_state_dir without %u, so that two users share
+    one queue: each entry still goes only to the standby account of the
+    user it was queued for. Bob's drain finds alice's entry due and leaves
+    it, saying why; alice's own drain sends it."""
+    shared = os.path.join(env.dir, "shared-state")
+    os.mkdir(shared, 0o700)
+    os.chown(shared, VMAIL_UID, VMAIL_GID)
+    qdir = os.path.join(shared, "queue")
+    s = env.make_standby()
+    p = env.make_primary(standby=s, settings={"standby_state_dir": shared})
+    # alice's next attempt after a failure is an hour away
+    add_user_on(p, s, ALICE, standby_user="alice-sb",
+                standby_min_backoff="1h", standby_max_backoff="1h")
+    add_user_on(p, s, BOB, standby_user="bob-sb")
+    msgs = {}
+    for u in (ALICE, BOB):
+        p.set_script(u, 'require "vnd.standby.mirror";\n'
+                        'mirror :mailbox "%s";\n' % u.split("@")[0])
+        msgs[u] = make_msg(subject="for %s only" % u, to=u)
+    s.stop()
+    assert p.lmtp_deliver(ALICE, msgs[ALICE])[ALICE][0] == 250
+    wait_until(lambda: p.log_lines(r"standby-worker\(%s\).*Cannot reach" %
+                                   re.escape(ALICE)), timeout=20,
+               what="alice's first attempt")
+    # alice's entry is due again (its next attempt is its file's mtime)
+    (entry,) = os.listdir(qdir)
+    os.utime(os.path.join(qdir, entry), (time.time() - 10,) * 2)
+    s.start()
+    # bob's mail makes bob's drain run: it sees both entries due
+    assert p.lmtp_deliver(BOB, msgs[BOB])[BOB][0] == 250
+    wait_until(lambda: s.count("bob-sb", "bob") == 1 and
+               entry in os.listdir(qdir) and len(os.listdir(qdir)) == 1,
+               timeout=30, what="bob's copy sent, alice's entry left")
+    wait_until(lambda: p.log_lines(r"standby-worker\(%s\).*%s was queued "
+                                   r"for user %s, not %s" % (
+                                       re.escape(BOB), entry,
+                                       re.escape(ALICE), re.escape(BOB))),
+               timeout=10, what="bob's drain saying why")
+    assert s.count("bob-sb", "alice") == 0
+    # alice's own drain (doveadm sends what is not due yet too)
+    r = p.doveadm("standby", "flush", "-u", ALICE, check=False)
+    assert r.returncode == 0, r.stderr
+    assert not os.listdir(qdir)
+    for u, acct, folder in ((ALICE, "alice-sb", "alice"),
+                            (BOB, "bob-sb", "bob")):
+        got = s.fetch_all(acct, folder)
+        assert [m.message_id for m in got] == [message_id(msgs[u])], got
+        other = "bob" if folder == "alice" else "alice"
+        assert other not in s.folders(acct), (acct, s.folders(acct))
