@@ -280,6 +280,7 @@ verify_repair(struct doveadm_standby_cmd_context *ctx, struct mail_user *user,
 				entry.flags = no_flags;
 				entry.internal_date = received;
 				entry.queued_time = ioloop_time;
+				entry.user = user->username;
 				if (standby_direction_parse(rec->direction,
 						&entry.direction) < 0)
 					entry.direction =

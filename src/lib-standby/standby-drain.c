@@ -5,6 +5,7 @@
 #include "ioloop.h"
 #include "istream.h"
 #include "sha2.h"
+#include "str-sanitize.h"
 #include "hex-binary.h"
 #include "hash.h"
 #include "sleep.h"
@@ -36,6 +37,7 @@ struct standby_drain {
 	struct standby_queue *queue;
 	struct standby_imap *imap;
 	struct standby_drain_result *result;
+	const char *username;
 	pool_t pool;
 	bool disconnected;
 };
@@ -207,6 +209,20 @@ static int standby_drain_prepare(struct standby_drain *drain, const char *id,
 		return 0;
 	}
 	item->qentry = qentry;
+	if (qentry->entry->user != NULL &&
+	    strcmp(qentry->entry->user, drain->username) != 0) {
+		/* a state directory shared between users (standby_state_dir
+		   without %u or %h): the entry is not this user's to send */
+		error = t_strdup_printf("%s was queued for user %s, not %s: "
+			"not sending it to this user's standby (is "
+			"standby_state_dir shared between users?)", id,
+			str_sanitize(qentry->entry->user, 128),
+			drain->username);
+		e_error(drain->event, "%s", error);
+		standby_drain_set_error(drain, error);
+		standby_drain_defer(drain, qentry->entry, error);
+		return 0;
+	}
 	mailbox = standby_drain_mailbox(drain, qentry->entry);
 	item->append.mailbox = t_strdup(mailbox);
 	item->append.flags = qentry->entry->flags;
@@ -596,6 +612,7 @@ int standby_drain_run(const struct standby_settings *set,
 	drain.set = set;
 	drain.result = result_r;
 	drain.pool = pool_alloconly_create("standby drain", 4096);
+	drain.username = p_strdup(drain.pool, username);
 	drain.event = event_create(event_parent);
 	event_add_category(drain.event, &event_category_standby);
 	event_add_str(drain.event, "user", username);

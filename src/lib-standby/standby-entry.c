@@ -92,6 +92,8 @@ void standby_entry_write_header(string_t *dest,
 	str_printfa(dest, "queued=%ld\n", (long)entry->queued_time);
 	str_printfa(dest, "direction=%s\n",
 		    standby_direction_to_str(entry->direction));
+	if (entry->user != NULL)
+		str_printfa(dest, "user=%s\n", str_tabescape(entry->user));
 	str_printfa(dest, "size=%"PRIuUOFF_T"\n", entry->size);
 	str_append_c(dest, '\n');
 }
@@ -115,6 +117,8 @@ standby_entry_parse_field(struct standby_entry *entry, pool_t pool,
 			return -1;
 		}
 		entry->id = p_strdup(pool, value);
+	} else if (strcmp(key, "user") == 0) {
+		entry->user = p_strdup(pool, t_str_tabunescape(value));
 	} else if (strcmp(key, "mailbox") == 0) {
 		entry->mailbox = p_strdup(pool, t_str_tabunescape(value));
 	} else if (strcmp(key, "flags") == 0) {

@@ -10,6 +10,7 @@
      id=<id>\n  mailbox=<tab-escaped UTF-8 name, may be empty>\n
      flags=<tab-escaped, space separated>\n  internaldate=<unix>\n
      tz=<minutes east of UTC>\n  queued=<unix>\n  direction=<incoming|outgoing>\n
+     user=<tab-escaped username>\n  (absent in entries of 0.1.0)
      size=<body bytes>\n
      \n
      <body: exactly size bytes, unchanged message>
@@ -27,6 +28,9 @@ struct standby_entry {
 	int tz_offset_mins;
 	time_t queued_time;
 	enum standby_direction direction;
+	/* the user whose mail this is; NULL in entries written before the
+	   record existed */
+	const char *user;
 	uoff_t size;
 
 	/* Set by standby_entry_read_header(): where the body starts */

@@ -4,6 +4,7 @@
 #include "array.h"
 #include "hash.h"
 #include "str.h"
+#include "base64.h"
 #include "strescape.h"
 #include "str-sanitize.h"
 #include "istream.h"
@@ -82,6 +83,17 @@ void standby_imap_set_quiet(bool quiet)
 	standby_imap_quiet = quiet;
 }
 
+static void ATTR_FORMAT(2, 3)
+standby_imap_prev_error(const struct failure_context *ctx,
+			const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	standby_imap_prev_error_handler(ctx, format, args);
+	va_end(args);
+}
+
 static void
 standby_imap_error_handler(const struct failure_context *ctx,
 			   const char *format, va_list args)
@@ -104,6 +116,17 @@ standby_imap_error_handler(const struct failure_context *ctx,
 	    ctx->type != LOG_TYPE_FATAL && ctx->type != LOG_TYPE_PANIC) {
 		if (event_want_debug(imap->event)) T_BEGIN {
 			e_debug(imap->event, "%s",
+				standby_imap_sanitize(imap,
+					t_strdup_vprintf(format, args)));
+		} T_END;
+		errno = old_errno;
+		return;
+	}
+	if (imap != NULL) {
+		/* imapc's own lines quote failed commands (LOGIN with the
+		   password) and server replies, which may echo them */
+		T_BEGIN {
+			standby_imap_prev_error(ctx, "%s",
 				standby_imap_sanitize(imap,
 					t_strdup_vprintf(format, args)));
 		} T_END;
@@ -167,6 +190,21 @@ str_replace_all(const char *text, const char *from, const char *to)
 	return str_c(str);
 }
 
+/* The SASL PLAIN response imapc sends (AUTHENTICATE PLAIN, used for
+   credentials that need a literal): base64 of "\0user\0password" */
+static const char *
+standby_imap_sasl_plain(const char *user, const char *password)
+{
+	string_t *plain = t_str_new(128), *b64 = t_str_new(192);
+
+	str_append_c(plain, '\0');
+	str_append(plain, user == NULL ? "" : user);
+	str_append_c(plain, '\0');
+	str_append(plain, password);
+	base64_encode(str_data(plain), str_len(plain), b64);
+	return str_c(b64);
+}
+
 /* Make an imapc error or reply text fit for error_r: drop imapc's prefix
    and the text of the failed command (LOGIN/AUTHENTICATE carry the
    credentials), and as a last guard hide the password itself. */
@@ -197,6 +235,9 @@ standby_imap_sanitize(struct standby_imap *imap, const char *text)
 		text = str_replace_all(text, password, "<hidden>");
 		text = str_replace_all(text, str_escape(password),
 				       "<hidden>");
+		text = str_replace_all(text,
+			standby_imap_sasl_plain(imap->set->user, password),
+			"<hidden>");
 	}
 	return text;
 }

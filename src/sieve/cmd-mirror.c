@@ -683,6 +683,7 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		       act_mirror_flags_with_own(mail, ctx->flags) :
 		       ctx->flags);
 	entry.direction = direction;
+	entry.user = user->username;
 	entry.queued_time = ioloop_time;
 	entry.internal_date = ctx->received_date;
 	entry.tz_offset_mins = 0;

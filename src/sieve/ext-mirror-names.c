@@ -34,8 +34,13 @@ bool ext_mirror_mailbox_is_valid(const char *mailbox, const char **error_r)
 		*error_r = "folder name is not valid UTF-8";
 		return FALSE;
 	}
+	/* C0 controls, DEL and the C1 controls U+0080..U+009F (UTF-8
+	   C2 80..C2 9F; the string is valid UTF-8, so a C2 byte is always
+	   followed by its continuation byte). U+0085 (NEL) ends a line for
+	   many log readers. */
 	for (p = (const unsigned char *)mailbox; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
+		if (*p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
 			*error_r = "folder name contains a control character";
 			return FALSE;
 		}

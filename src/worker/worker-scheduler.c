@@ -4,6 +4,8 @@
 #include "array.h"
 #include "hash.h"
 #include "ioloop.h"
+#include "hostpid.h"
+#include "str-sanitize.h"
 #include "fd-util.h"
 #include "child-wait.h"
 #include "master-service.h"
@@ -54,6 +56,13 @@ static void worker_schedule(void);
 
 static void worker_child_prepare(void)
 {
+	/* Log as a process of its own: the log service keeps the log
+	   prefix (which names the user) per pid, so a child writing with
+	   the parent's pid would change the prefix of the parent's and the
+	   other children's lines. */
+	hostpid_init();
+	i_set_failure_prefix("%s(%s): ",
+			     master_service_get_name(master_service), my_pid);
 	/* The child gets a loop of its own: it must not serve the parent's
 	   listeners and timers. */
 	(void)io_loop_create();
@@ -92,9 +101,15 @@ worker_child_drain(const char *username, int result_fd)
 	input.username = username;
 	ret = mail_storage_service_lookup_next(worker_storage_service, &input,
 					       &service_user, &user, &error);
-	if (ret <= 0) {
-		e_error(worker_event, "User %s lookup failed: %s", username,
-			ret == 0 ? "Unknown user" : error);
+	if (ret == 0) {
+		/* the poke socket is open to every local process */
+		e_error(worker_event, "User %s lookup failed: Unknown user "
+			"(not retried)", str_sanitize(username, 128));
+		_exit(EX_NOUSER);
+	}
+	if (ret < 0) {
+		e_error(worker_event, "User %s lookup failed: %s",
+			str_sanitize(username, 128), error);
 		_exit(EX_TEMPFAIL);
 	}
 	ret = standby_settings_get_user(user, user->pool, &set, &error);
@@ -247,7 +262,12 @@ static void worker_user_finished(struct worker_user *wuser, int status)
 	worker_running--;
 
 	buf[ret > 0 ? ret : 0] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK ||
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EX_NOUSER) {
+		/* a poke for a user the userdb does not know: nothing to
+		   retry, and nothing to keep (pokes come from anybody) */
+		wuser->due = 0;
+		wuser->failing = FALSE;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK ||
 	    sscanf(buf, "%u\t%ld\t%d", &remaining, &next_attempt,
 		   &failing) != 3) {
 		e_error(worker_event, "Drain of %s failed (status %d), "

@@ -205,6 +205,40 @@ printf 'require "vnd.standby.mirror";\nmirror :mailbox "Caf\xe9";\n' \
 compile_bad "$tmp/gen/latin1.sieve" "folder name not UTF-8" \
 	"not valid UTF-8"
 
+# More bytes that cannot be kept in a file: NAME, printf format of the
+# :mailbox value, expected error.
+while IFS='|' read -r name value expect; do
+	printf 'require "vnd.standby.mirror";\nmirror :mailbox "%b";\n' \
+		"$value" > "$tmp/gen/$name.sieve"
+	compile_bad "$tmp/gen/$name.sieve" "$name" "$expect"
+done <<'EOF'
+folder-nul|Or\x00ders|encountered NUL character in quoted string
+folder-cr|Or\rders|found stray carriage-return (CR) character in quoted string
+folder-lf|Or\nders|folder name contains a control character
+folder-del|Or\x7fders|folder name contains a control character
+folder-esc|\x1b[31mOrders|folder name contains a control character
+folder-c1-nel|Or\xc2\x85ders|folder name contains a control character
+folder-c1-csi|\xc2\x9b31mOrders|folder name contains a control character
+folder-utf8-overlong-slash|Orders\xc0\xaf..|folder name is not valid UTF-8
+folder-utf8-surrogate|Or\xed\xa0\x80ders|folder name is not valid UTF-8
+folder-utf8-truncated|Orders\xc3|folder name is not valid UTF-8
+folder-utf8-ff|Or\xffders|folder name is not valid UTF-8
+folder-utf8-5byte|Or\xf8\x88\x80\x80\x80ders|folder name is not valid UTF-8
+EOF
+huge=$(head -c 100000 /dev/zero | tr '\0' x)
+printf 'require "vnd.standby.mirror";\nmirror :mailbox "%s";\n' "$huge" \
+	> "$tmp/gen/huge.sieve"
+compile_bad "$tmp/gen/huge.sieve" "folder name of 100000 bytes" \
+	"folder name is too long (100000 bytes, max 1024)"
+printf 'require "vnd.standby.mirror";\nmirror :mailbox "%s";\n' \
+	"$(head -c 1100000 /dev/zero | tr '\0' x)" > "$tmp/gen/too-large.sieve"
+compile_bad "$tmp/gen/too-large.sieve" "folder name beyond the script size limit" \
+	"sieve script is too large"
+printf 'require "vnd.standby.mirror";\nmirror :flags "%s";\n' \
+	"${huge:0:256}" > "$tmp/gen/keyword-256.sieve"
+compile_bad "$tmp/gen/keyword-256.sieve" "keyword of 256 bytes" \
+	"keyword is too long (256 bytes, max 255)"
+
 # -- sieve-dump golden files --------------------------------------------------
 
 for script in "$tmp"/dump/*.sieve; do

@@ -31,6 +31,7 @@ static const char *test_add(struct standby_queue *queue, const char *body,
 	entry.tz_offset_mins = 60;
 	entry.queued_time = ioloop_time;
 	entry.direction = STANDBY_DIRECTION_INCOMING;
+	entry.user = "alice\t@example.com";
 	input = i_stream_create_from_data(body, strlen(body));
 	ret = standby_queue_add(queue, &entry, input, &error);
 	i_stream_unref(&input);
@@ -77,6 +78,7 @@ static void test_standby_queue_roundtrip(void)
 	test_assert(qentry->entry->internal_date == 1700000000);
 	test_assert(qentry->entry->tz_offset_mins == 60);
 	test_assert(qentry->entry->direction == STANDBY_DIRECTION_INCOMING);
+	test_assert_strcmp(qentry->entry->user, "alice\t@example.com");
 	test_assert_strcmp(test_read_body(qentry), body);
 	test_assert(!qentry->uncertain);
 	standby_queue_entry_close(&qentry);

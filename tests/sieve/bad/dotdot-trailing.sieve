@@ -1,0 +1,3 @@
+# expect: folder name has a '.' or '..' level
+require "vnd.standby.mirror";
+mirror :mailbox "Orders/..";

@@ -1,0 +1,3 @@
+# expect: encountered duplicate :mailbox argument for the mirror command
+require "vnd.standby.mirror";
+mirror :mailbox "A" :mailbox "B";
