@@ -714,6 +714,19 @@ static void test_hostile_unsolicited(void)
 			      appends[2].result));
 	standby_imap_disconnect(&imap);
 
+	/* BYE after the last reply, between commands: imapc connects again
+	   for the next command (nothing was in flight) */
+	if ((imap = hostile_connect("bye")) == NULL)
+		return;
+	test_fake_append(imap, appends, boxes3, 1);
+	test_fake_append(imap, appends + 1, boxes3, 1);
+	check(appends[0].result == STANDBY_IMAP_OK &&
+	      appends[1].result == STANDBY_IMAP_OK && appends[1].uid == 1,
+	      "BYE between commands: the next command connects again",
+	      t_strdup_printf("%d %d(%s)", appends[0].result,
+			      appends[1].result, appends[1].error));
+	standby_imap_disconnect(&imap);
+
 	/* a tagged reply to a command never sent, and a tag that isn't */
 	for (i = 0; i < N_ELEMENTS(bad_tags); i++) {
 		if ((imap = hostile_connect(bad_tags[i])) == NULL)
