@@ -12,6 +12,7 @@
 #include "imap-arg.h"
 #include "imap-date.h"
 #include "imap-quote.h"
+#include "imap-util.h"
 #include "imap-utf7.h"
 #include "imapc-client.h"
 #include "standby-settings.h"
@@ -280,6 +281,12 @@ static void standby_imap_untagged(const struct imapc_untagged_reply *reply,
 {
 	struct standby_imap *imap = context;
 
+	if (reply->resp_text_key != NULL &&
+	    strcasecmp(reply->resp_text_key, "ALERT") == 0) {
+		/* RFC 3501: must be shown to the user; here the admin */
+		e_warning(imap->event, "The standby says: %s",
+			  str_sanitize(imap_args_to_str(reply->args), 256));
+	}
 	if (imap->untagged_callback != NULL)
 		imap->untagged_callback(reply, imap->untagged_context);
 }
