@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <signal.h>
 
 /* How many APPENDs are pipelined in one round trip. */
 #define STANDBY_DRAIN_BATCH 16
@@ -27,8 +28,12 @@
 #define STANDBY_DRAIN_LINGER_MSECS 2000
 #define STANDBY_DRAIN_LINGER_POLL_MSECS 20
 
+/* set from a signal handler: see standby_drain_request_yield() */
+static volatile sig_atomic_t standby_drain_yield = 0;
+
 struct standby_drain {
 	const struct standby_settings *set;
+	enum standby_drain_flags flags;
 	/* per-batch data: the opened entries */
 	pool_t batch_pool;
 	/* entry ids this run has tried (never twice in one run) */
@@ -434,6 +439,19 @@ static int standby_drain_list_due(struct standby_drain *drain, bool force,
 	return 0;
 }
 
+void standby_drain_request_yield(void)
+{
+	standby_drain_yield = 1;
+}
+
+/* Others wait for this process's slot: finish the batch at hand, then
+   end the run (only a lingering run, the worker's, yields). */
+static bool standby_drain_yielding(struct standby_drain *drain)
+{
+	return (drain->flags & STANDBY_DRAIN_FLAG_LINGER) != 0 &&
+		standby_drain_yield != 0;
+}
+
 static void standby_drain_send(struct standby_drain *drain,
 			       const ARRAY_TYPE(standby_queue_item) *due)
 {
@@ -446,7 +464,8 @@ static void standby_drain_send(struct standby_drain *drain,
 
 		hash_table_insert(drain->tried, id, id);
 	}
-	for (i = 0; i < count && !drain->disconnected;
+	for (i = 0; i < count && !drain->disconnected &&
+		    (i == 0 || !standby_drain_yielding(drain));
 	     i += STANDBY_DRAIN_BATCH) T_BEGIN {
 		standby_drain_batch(drain, due_items + i,
 				    I_MIN(count - i, STANDBY_DRAIN_BATCH));
@@ -470,6 +489,8 @@ static int standby_drain_linger(struct standby_drain *drain,
 					   pool_datastack_create(), &due,
 					   error_r) < 0)
 			ret = -1;
+		else if (standby_drain_yielding(drain))
+			ret = 0;
 		else if (array_count(&due) > 0)
 			ret = 1;
 		else if (timeval_diff_msecs(&ioloop_timeval, &start) >=
@@ -540,7 +561,8 @@ static int standby_drain_queue(struct standby_drain *drain,
 		standby_drain_send(drain, &due);
 		pool_unref(&pass_pool);
 		if (drain->disconnected ||
-		    (flags & STANDBY_DRAIN_FLAG_LINGER) == 0)
+		    (flags & STANDBY_DRAIN_FLAG_LINGER) == 0 ||
+		    standby_drain_yielding(drain))
 			break;
 		ret = standby_drain_linger(drain, error_r);
 		if (ret <= 0)
@@ -610,6 +632,7 @@ int standby_drain_run(const struct standby_settings *set,
 
 	i_zero(&drain);
 	drain.set = set;
+	drain.flags = flags;
 	drain.result = result_r;
 	drain.pool = pool_alloconly_create("standby drain", 4096);
 	drain.username = p_strdup(drain.pool, username);

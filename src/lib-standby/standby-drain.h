@@ -27,9 +27,16 @@ enum standby_drain_flags {
 	   instead of returning busy */
 	STANDBY_DRAIN_FLAG_WAIT = 0x02,
 	/* After the queue is empty, keep the connection for a moment and
-	   send what arrives meanwhile (the worker: mail comes in bursts) */
+	   send what arrives meanwhile (the worker: mail comes in bursts).
+	   Such a run ends early when standby_drain_request_yield() was
+	   called. */
 	STANDBY_DRAIN_FLAG_LINGER = 0x04,
 };
+
+/* Async-signal-safe: other users wait for this process's slot, so a
+   lingering drain ends after the batch at hand (entries left stay
+   queued, due). */
+void standby_drain_request_yield(void);
 
 /* Send one user's due queue entries to the standby, in queue order; the
    core of the worker and of `doveadm standby flush`. Only one process

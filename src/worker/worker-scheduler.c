@@ -8,6 +8,7 @@
 #include "str-sanitize.h"
 #include "fd-util.h"
 #include "child-wait.h"
+#include "lib-signals.h"
 #include "master-service.h"
 #include "mail-user.h"
 #include "mail-storage-service.h"
@@ -22,9 +23,13 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sysexits.h>
+#include <signal.h>
 
 /* Drains that may run at the same time (one child process each). */
 #define WORKER_MAX_PARALLEL 4
+/* Sent to the drains when a user waits for a slot: a drain lingers on
+   while its user's mail keeps coming, and would keep the slot for good. */
+#define WORKER_SIG_YIELD SIGUSR2
 /* A safety net for pokes that never arrived (worker down while mail was
    queued): every user's queue is looked at this often, and at start. */
 #define WORKER_SCAN_INTERVAL_SECS (10*60)
@@ -42,6 +47,8 @@ struct worker_user {
 	/* the last drain failed: pokes wait for the backoff (as Postfix
 	   does not hammer a destination it knows is down) */
 	bool failing;
+	/* its drain was asked to give up its slot (WORKER_SIG_YIELD) */
+	bool yield_requested;
 };
 
 static struct mail_storage_service_ctx *worker_storage_service;
@@ -54,15 +61,30 @@ static struct event *worker_event;
 
 static void worker_schedule(void);
 
+static void worker_child_sig_yield(int signo ATTR_UNUSED)
+{
+	standby_drain_request_yield();
+}
+
 static void worker_child_prepare(void)
 {
 	/* Log as a process of its own: the log service keeps the log
 	   prefix (which names the user) per pid, so a child writing with
 	   the parent's pid would change the prefix of the parent's and the
 	   other children's lines. */
+	struct sigaction act;
+
 	hostpid_init();
 	i_set_failure_prefix("%s(%s): ",
 			     master_service_get_name(master_service), my_pid);
+	/* the parent ignores it, and so did this process until now: a
+	   signal that came too early is lost, the parent repeats it */
+	i_zero(&act);
+	act.sa_handler = worker_child_sig_yield;
+	sigemptyset(&act.sa_mask);
+	act.sa_flags = SA_RESTART;
+	if (sigaction(WORKER_SIG_YIELD, &act, NULL) < 0)
+		i_error("sigaction(SIGUSR2) failed: %m");
 	/* The child gets a loop of its own: it must not serve the parent's
 	   listeners and timers. */
 	(void)io_loop_create();
@@ -242,6 +264,7 @@ static void worker_user_start(struct worker_user *wuser)
 	wuser->result_fd = fds[0];
 	wuser->due = 0;
 	wuser->again = FALSE;
+	wuser->yield_requested = FALSE;
 	worker_running++;
 	child_wait_add_pid(worker_child_wait, pid);
 	e_debug(worker_event, "Draining %s (pid %ld)", wuser->username,
@@ -284,6 +307,11 @@ static void worker_user_finished(struct worker_user *wuser, int status)
 	}
 	if (wuser->again && !wuser->failing)
 		wuser->due = ioloop_time;
+	if (wuser->yield_requested && wuser->due == ioloop_time) {
+		/* it gave up its slot for the users waiting: after them */
+		wuser->due++;
+	}
+	wuser->yield_requested = FALSE;
 	if (wuser->due == 0)
 		worker_user_free(wuser);
 }
@@ -321,6 +349,33 @@ static void worker_due_timeout(void *context ATTR_UNUSED)
 	worker_schedule();
 }
 
+/* A user is due and every slot is taken: ask the drains to end after
+   the batch at hand (at most once per drain; scan children are left
+   alone). The one that yields goes behind the users waiting. */
+static void worker_request_yield(void)
+{
+	struct hash_iterate_context *iter;
+	struct worker_user *wuser;
+	char *username;
+
+	iter = hash_table_iterate_init(worker_users);
+	while (hash_table_iterate(iter, worker_users, &username, &wuser)) {
+		if (wuser->pid == 0 || wuser->yield_requested)
+			continue;
+		if (kill(wuser->pid, WORKER_SIG_YIELD) < 0) {
+			if (errno != ESRCH) {
+				e_error(worker_event, "kill(%ld) failed: %m",
+					(long)wuser->pid);
+			}
+			continue;
+		}
+		wuser->yield_requested = TRUE;
+		e_debug(worker_event, "Asked the drain of %s to make room",
+			wuser->username);
+	}
+	hash_table_iterate_deinit(&iter);
+}
+
 /* Start what is due while slots are free; arm the timer for the rest. */
 static void worker_schedule(void)
 {
@@ -353,6 +408,8 @@ static void worker_schedule(void)
 			next_due = next->due;
 		}
 	} while (started);
+	if (next != NULL && next->due <= ioloop_time)
+		worker_request_yield();
 
 	timeout_remove(&worker_to_due);
 	if (next_due != 0 && worker_running < WORKER_MAX_PARALLEL) {
@@ -398,6 +455,8 @@ void worker_scheduler_init(struct mail_storage_service_ctx *storage_service)
 	event_add_category(worker_event, &event_category_standby);
 	event_set_append_log_prefix(worker_event, "standby-worker: ");
 	hash_table_create(&worker_users, default_pool, 0, str_hash, strcmp);
+	/* only the drain children act on it (worker_child_prepare()) */
+	lib_signals_ignore(WORKER_SIG_YIELD, TRUE);
 	worker_child_wait = child_wait_new(worker_child_exited, NULL);
 	worker_to_scan = timeout_add(WORKER_SCAN_INTERVAL_SECS * 1000,
 				     worker_scan_start, NULL);
