@@ -107,6 +107,7 @@ class ChildSampler(threading.Thread):
         self.worker_hwm = 0
         self.worker_rss = 0
         self.polls = 0
+        self.cpu_s = 0.0
 
     def run(self):
         while not self.stop_ev.is_set():
@@ -124,10 +125,73 @@ class ChildSampler(threading.Thread):
                     k[3] += 1
             self.polls += 1
             time.sleep(self.interval)
+        self.cpu_s = time.thread_time()
 
     def stop(self):
         self.stop_ev.set()
         self.join()
+
+
+def stat_cpu(pid):
+    """(start time, own cpu s, cpu s of waited-for children) or None"""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
+    f = s[s.rindex(")") + 2:].split()
+    return (int(f[19]), (int(f[11]) + int(f[12])) / bd.CLK_TCK,
+            (int(f[13]) + int(f[14])) / bd.CLK_TCK)
+
+
+def cmd_kind(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            cmd = f.read().split(b"\0")[0].decode(errors="replace")
+    except OSError:
+        return "?"
+    return cmd.rsplit("/", 1)[-1].split()[0] if cmd else "?"
+
+
+class CpuTracker:
+    """CPU seconds per process kind of a Dovecot instance over a run,
+    robust against processes that come and go (lmtp processes are
+    idle-killed and replaced, the standby starts an imap process per
+    drain connection). sample() is called at the start, every second
+    and at the end: the master counts its own time only; each of its
+    children (keyed by PID and start time) its own time plus that of its
+    waited-for children (the worker's drain children), from its value at
+    the first sample (0 when it started later) to its last sample."""
+
+    def __init__(self, master_pid):
+        self.master = master_pid
+        self.first = {}     # key -> (kind, cpu at the first sample)
+        self.last = {}      # key -> cpu at the last sample
+        self.started = False
+
+    def sample(self):
+        st = stat_cpu(self.master)
+        if st:
+            self._see(("master", st[0]), "master", st[1])
+        for c in bd.children(self.master):
+            st = stat_cpu(c)
+            if st:
+                key = (c, st[0])
+                kind = self.first[key][0] if key in self.first else \
+                    cmd_kind(c)
+                self._see(key, kind, st[1] + st[2])
+        self.started = True
+
+    def _see(self, key, kind, cpu):
+        if key not in self.first:
+            self.first[key] = (kind, cpu if not self.started else 0.0)
+        self.last[key] = cpu
+
+    def totals(self):
+        out = {}
+        for key, (kind, c0) in self.first.items():
+            out[kind] = out.get(kind, 0.0) + self.last[key] - c0
+        return out
 
 
 class Bench:
@@ -214,11 +278,11 @@ class Bench:
         """n messages over self.a.connections parallel LMTP connections
         (one thread each), message i to users[i % len(users)]. Returns
         (t0, t1, latencies, {user: [msgid]} of the accepted ones,
-        failures)."""
+        failures, CPU s of the client threads)."""
         counter = itertools.count()
         lock = threading.Lock()
         expected = {u: [] for u in users}
-        lat, fails, starts, ends = [], [], [], []
+        lat, fails, starts, ends, cpu = [], [], [], [], []
         nconn = max(1, min(self.a.connections, n))
         barrier = threading.Barrier(nconn + 1)
         delivered = [0]
@@ -266,6 +330,7 @@ class Bench:
                 sess.close()
                 with lock:
                     lat.extend(mine)
+                    cpu.append(time.thread_time())
 
         threads = [threading.Thread(target=client, daemon=True)
                    for _ in range(nconn)]
@@ -278,50 +343,58 @@ class Bench:
             t.join()
         if not starts or not ends:
             raise AssertionError("delivery failed: %s" % fails[:5])
-        return min(starts), max(ends), lat, expected, fails
+        return min(starts), max(ends), lat, expected, fails, sum(cpu)
 
     # -- monitoring of the queues
 
     def queue_depth(self, users):
+        """(entries in all users' queues, users with entries)"""
         depth, busy = 0, 0
         for u in users:
-            n = len(self.p.queue_entries(u))
+            try:
+                n = sum(1 for e in os.scandir(os.path.join(
+                    self.p.state_dir(u), "queue"))
+                    if not e.name.startswith("."))
+            except FileNotFoundError:
+                n = 0
             depth += n
             busy += n > 0
         return depth, busy
 
     class Progress(threading.Thread):
         """Samples every `interval` s: messages delivered, queue depth
-        (entries, users with entries), copies on the standby, and for
-        each user when its first copy appeared on the standby."""
+        (entries, users with entries), which users have a first copy on
+        the standby (looking only at those that had none), and the CPU
+        time of the servers' processes."""
 
         def __init__(self, bench, users, interval):
             super().__init__(daemon=True)
             self.b, self.users, self.interval = bench, users, interval
             self.stop_ev = threading.Event()
             self.delivered = [0]
-            self.series = []    # (t, delivered, queued, users busy, on stby)
+            self.series = []    # (t, delivered, queued, users busy)
             self.first_copy = {}    # user -> t of the first sample with one
             self.t0 = time.monotonic()
+            self.cpu_s = 0.0
 
         def run(self):
             last_log = 0
             while not self.stop_ev.wait(self.interval):
                 t = time.monotonic() - self.t0
                 depth, busy = self.b.queue_depth(self.users)
-                on = 0
                 for u in self.users:
-                    n = bd.maildir_count(self.b.s.home(self.b.suser(u)))
-                    on += n
-                    if n and u not in self.first_copy:
+                    if u not in self.first_copy and bd.maildir_count(
+                            self.b.s.home(self.b.suser(u))):
                         self.first_copy[u] = t
-                self.series.append((t, self.delivered[0], depth, busy, on))
+                self.b.cpu_sample()
+                self.series.append((t, self.delivered[0], depth, busy))
                 if t - last_log >= self.b.a.progress:
                     last_log = t
                     self.b.log("  t=%5.1fs delivered %d, queued %d in %d "
-                               "users, on the standby %d (%d users)" % (
-                                   t, self.delivered[0], depth, busy, on,
+                               "users, %d users have copies" % (
+                                   t, self.delivered[0], depth, busy,
                                    len(self.first_copy)))
+            self.cpu_s = time.thread_time()
 
         def stop(self):
             self.stop_ev.set()
@@ -333,23 +406,33 @@ class Bench:
         os.sync()
         time.sleep(self.a.pause)
 
-    def cpu_snapshot(self):
-        return (bd.tree_cpu(self.p.master_pid), bd.tree_cpu(self.s.master_pid),
-                bd.proc_cpu(self.proxy.pid), os.times())
+    def cpu_start(self):
+        self.cpu_p = CpuTracker(self.p.master_pid)
+        self.cpu_s = CpuTracker(self.s.master_pid)
+        self.cpu_sample()
+        return (bd.proc_cpu(self.proxy.pid), os.times())
 
-    def cpu_since(self, c0):
-        c1 = self.cpu_snapshot()
-        pc = bd.cpu_delta(c0[0], c1[0])
-        sc = bd.cpu_delta(c0[1], c1[1])
+    def cpu_sample(self):
+        self.cpu_p.sample()
+        self.cpu_s.sample()
+
+    def cpu_since(self, c0, client_s):
+        self.cpu_sample()
+        pc = self.cpu_p.totals()
+        sc = self.cpu_s.totals()
+        c1 = (bd.proc_cpu(self.proxy.pid), os.times())
+        me = (c1[1].user + c1[1].system) - (c0[1].user + c0[1].system)
         return {
             "p:lmtp": pc.get("lmtp", 0),
             "p:worker": pc.get("standby-worker", 0),
             "p:other": sum(v for k, v in pc.items()
                            if k not in ("lmtp", "standby-worker")),
             "standby": sum(sc.values()),
-            "proxy": (c1[2][1] - c0[2][1]) if c0[2] and c1[2] else 0,
-            "client": (c1[3].user + c1[3].system) - (c0[3].user +
-                                                     c0[3].system),
+            "proxy": (c1[0][1] - c0[0][1]) if c0[0] and c1[0] else 0,
+            # the LMTP client threads; the rest of the bench process
+            # (its samplers and polls) is "monitor"
+            "client": client_s,
+            "monitor": max(0.0, me - client_s),
         }
 
     def one_run(self, variant, rep):
@@ -360,18 +443,17 @@ class Bench:
         foreign = bd.foreign_activity(self.run.root)
         r = {"rep": rep, "load": load}
         mirror = variant == "mirror"
-        sampler = None
-        if mirror:
-            st = bd.proc_status(self.worker_pid) or {}
-            r["worker_hwm_before"] = bd.kb(st.get("VmHWM"))
-            sampler = ChildSampler(self.worker_pid, self.a.sample_ms / 1000.0)
-            sampler.start()
+        # the same monitors in both variants (they cost the same)
+        st = bd.proc_status(self.worker_pid) or {}
+        r["worker_hwm_before"] = bd.kb(st.get("VmHWM"))
+        sampler = ChildSampler(self.worker_pid, self.a.sample_ms / 1000.0)
+        sampler.start()
         mark = self.s.log_mark()
-        c0 = self.cpu_snapshot()
+        c0 = self.cpu_start()
         prog = self.Progress(self, users, self.a.queue_poll)
         prog.start()
-        t0, t1, lat, expected, fails = self.deliver(users, n, "%s%d" % (
-            variant[0], rep), progress=prog)
+        t0, t1, lat, expected, fails, client_s = self.deliver(
+            users, n, "%s%d" % (variant[0], rep), progress=prog)
         ok = sum(len(v) for v in expected.values())
         r.update(t0=t0, t1=t1, n=n, ok=ok, fails=len(fails),
                  rate=ok / (t1 - t0), p50=statistics.median(lat),
@@ -392,23 +474,23 @@ class Bench:
         else:
             time.sleep(0.5)
         prog.stop()
+        # let the drain children linger out and exit (their CPU time then
+        # counts in the worker's)
+        try:
+            wait_until(lambda: not bd.children(self.worker_pid),
+                       timeout=10, interval=0.05)
+        except AssertionError:
+            pass
+        sampler.stop()
+        r["worker_hwm"] = sampler.worker_hwm
+        r["worker_rss"] = sampler.worker_rss
+        r["kids"] = dict(sampler.kids)
+        r["polls"] = sampler.polls
         if mirror:
-            # let the drain children linger out and exit (their CPU time
-            # then counts in the worker's)
-            try:
-                wait_until(lambda: not bd.children(self.worker_pid),
-                           timeout=10, interval=0.05)
-            except AssertionError:
-                pass
-            sampler.stop()
-            r["worker_hwm"] = sampler.worker_hwm
-            r["worker_rss"] = sampler.worker_rss
-            r["kids"] = dict(sampler.kids)
-            r["polls"] = sampler.polls
             r["logins"] = len(re.findall(
                 r"Login: user=<%s" % re.escape("m%su" % rep),
                 self.s.log_since(mark)))
-        r["cpu"] = self.cpu_since(c0)
+        r["cpu"] = self.cpu_since(c0, client_s)
         r["series"] = prog.series
         # when each user's first copy reached the standby, from the first
         # delivery (sampled every --queue-poll s)
@@ -654,7 +736,7 @@ class Bench:
                 c["queued"]))
         print()
         keys = ["p:lmtp", "p:worker", "p:other", "standby", "proxy",
-                "client"]
+                "client", "monitor"]
         print("%-40s %s" % ("CPU s per run (incl. the drain)", " ".join(
             "%9s" % k for k in keys)))
         for v in VARIANTS:
@@ -736,10 +818,10 @@ def parse_args(argv=None):
                     help="seconds of rest after os.sync() before each run")
     ap.add_argument("--drain-timeout", type=float, default=900.0,
                     help="give up waiting for the queues after this many s")
-    ap.add_argument("--sample-ms", type=float, default=10.0,
-                    help="VmHWM polling interval (default 10 ms)")
-    ap.add_argument("--queue-poll", type=float, default=0.5,
-                    help="queue depth sampling interval in s (default 0.5)")
+    ap.add_argument("--sample-ms", type=float, default=50.0,
+                    help="VmHWM polling interval (default 50 ms)")
+    ap.add_argument("--queue-poll", type=float, default=1.0,
+                    help="queue depth sampling interval in s (default 1)")
     ap.add_argument("--progress", type=float, default=10.0,
                     help="print progress every this many s (default 10)")
     ap.add_argument("--debug-log", action="store_true",
