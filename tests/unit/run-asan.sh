@@ -112,6 +112,8 @@ fi
 # bad mail, a drain that retries, restore, failback and verify. They need
 # the installed build as well (doveadm's plugin, the sieve-scripts).
 if [ "${ASAN_INTEGRATION:-1}" != 0 ]; then
+	# the mail processes (uid vmail) load the plugins from the build
+	chmod 755 "$tmp"
 	SANITIZE_BUILD=$build /usr/bin/python3 -u \
 		"$top/tests/integration/run.py" \
 		-k test_sanitize. -k test_mirror.test_rules_mirror \
@@ -123,8 +125,9 @@ if [ "${ASAN_INTEGRATION:-1}" != 0 ]; then
 		case "$line" in
 		"ok - "*) ok "asan: ${line#ok - }" ;;
 		"not ok - "*) not_ok "asan: ${line#not ok - }" \
-			"$(grep -A 40 -F "$line" "$tmp/integration.log" |
-				tail -n +2 | grep -v '^# 20' | head -n 40)" ;;
+			"$(grep -A 60 -F "$line" "$tmp/integration.log" |
+				tail -n +2 | grep -v -E '^# 20.*(Info|Debug):' |
+				head -n 40)" ;;
 		esac
 	done < <(grep -E '^(not )?ok - ' "$tmp/integration.log")
 	if ! grep -q -E '^[0-9]+ passed, 0 failed$' "$tmp/integration.log" &&
