@@ -10,6 +10,7 @@
 #include "child-wait.h"
 #include "lib-signals.h"
 #include "master-service.h"
+#include "master-interface.h"
 #include "mail-user.h"
 #include "mail-storage-service.h"
 #include "standby-common.h"
@@ -73,6 +74,7 @@ static void worker_child_prepare(void)
 	   the parent's pid would change the prefix of the parent's and the
 	   other children's lines. */
 	struct sigaction act;
+	unsigned int i, count;
 
 	hostpid_init();
 	i_set_failure_prefix("%s(%s): ",
@@ -85,9 +87,24 @@ static void worker_child_prepare(void)
 	act.sa_flags = SA_RESTART;
 	if (sigaction(WORKER_SIG_YIELD, &act, NULL) < 0)
 		i_error("sigaction(SIGUSR2) failed: %m");
+	/* The worker's SIGTERM handler stops the worker's loop, which the
+	   child never runs: let a stopping worker end its drains. The
+	   queue copes with an end at any moment (as with a crash). */
+	act.sa_handler = SIG_DFL;
+	act.sa_flags = 0;
+	if (sigaction(SIGTERM, &act, NULL) < 0)
+		i_error("sigaction(SIGTERM) failed: %m");
 	/* The child gets a loop of its own: it must not serve the parent's
 	   listeners and timers. */
 	(void)io_loop_create();
+	/* Nor keep the listeners open: a drain that outlives its worker
+	   (killed, or Dovecot stopped) would make a restarted master
+	   refuse to start ("Socket already exists"). */
+	count = master_service_get_socket_count(master_service);
+	for (i = 0; i < count; i++) {
+		if (close(MASTER_LISTEN_FD_FIRST + i) < 0)
+			i_error("close(listener) failed: %m");
+	}
 }
 
 static void worker_child_report(int result_fd, const char *line)
@@ -472,8 +489,16 @@ void worker_scheduler_deinit(void)
 	timeout_remove(&worker_to_scan);
 	timeout_remove(&worker_to_due);
 	child_wait_free(&worker_child_wait);
+	/* Dovecot is stopping (or the worker restarting): the drains end
+	   with it, as Dovecot's own processes do */
+	if (worker_scan_pid != 0)
+		(void)kill(worker_scan_pid, SIGTERM);
 	iter = hash_table_iterate_init(worker_users);
 	while (hash_table_iterate(iter, worker_users, &username, &wuser)) {
+		if (wuser->pid != 0 && kill(wuser->pid, SIGTERM) < 0 &&
+		    errno != ESRCH)
+			e_error(worker_event, "kill(%ld) failed: %m",
+				(long)wuser->pid);
 		i_close_fd(&wuser->result_fd);
 		i_free(wuser->username);
 		i_free(wuser);
