@@ -151,13 +151,22 @@ static int standby_body_sha256(struct istream *input, const char **hex_r,
 	return 0;
 }
 
+static void standby_drain_item_free(struct standby_drain_item *item)
+{
+	i_stream_unref(&item->append.input);
+	if (item->qentry != NULL)
+		standby_queue_entry_close(&item->qentry);
+}
+
 /* The standby has the entry: record it and remove it from the queue. */
 static void standby_drain_accepted(struct standby_drain *drain,
 				   struct standby_drain_item *item)
 {
 	const struct standby_entry *entry = item->qentry->entry;
 	struct standby_ledger_record rec;
-	const char *error;
+	const char *error, *remove_error;
+	bool removed = FALSE;
+	int ret;
 
 	i_zero(&rec);
 	rec.id = entry->id;
@@ -173,11 +182,30 @@ static void standby_drain_accepted(struct standby_drain *drain,
 			entry->id, error);
 		rec.sha256_hex = "";
 	}
-	if (standby_ledger_append(drain->set->state_dir, &rec, &error) < 0)
+	ret = standby_ledger_append(drain->set->state_dir, &rec, &error);
+	if (ret < 0 && ENOSPACE(errno)) {
+		/* The file system is full, maybe of the queue itself: the
+		   entry's file makes room for its line. Without the line,
+		   verify could not check the copy and failback would take
+		   it for mail that arrived at the standby. */
+		e_debug(drain->event, "%s; removing %s first", error,
+			entry->id);
+		/* (an open file keeps its blocks) */
+		standby_drain_item_free(item);
+		if (standby_queue_remove_id(drain->queue, entry->id,
+					    &remove_error) == 0) {
+			/* (a failure is logged by the removal below) */
+			removed = TRUE;
+			ret = standby_ledger_append(drain->set->state_dir,
+						    &rec, &error);
+		}
+	}
+	if (ret < 0)
 		e_error(drain->event, "%s", error);
 	/* A failed unlink would send it again: the uncertain mark makes the
 	   next attempt find the copy first, so no duplicate either way. */
-	if (standby_queue_remove_id(drain->queue, entry->id, &error) < 0)
+	if (!removed &&
+	    standby_queue_remove_id(drain->queue, entry->id, &error) < 0)
 		e_error(drain->event, "%s", error);
 	drain->result->sent++;
 	standby_drain_event_finished(drain, entry, item->append.mailbox, NULL);
@@ -261,13 +289,6 @@ static int standby_drain_prepare(struct standby_drain *drain, const char *id,
 		return 0;
 	}
 	return 1;
-}
-
-static void standby_drain_item_free(struct standby_drain_item *item)
-{
-	i_stream_unref(&item->append.input);
-	if (item->qentry != NULL)
-		standby_queue_entry_close(&item->qentry);
 }
 
 static void standby_drain_item_result(struct standby_drain *drain,

@@ -4,6 +4,7 @@
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
+#include "ioloop.h"
 #include "istream.h"
 #include "write-full.h"
 #include "hostpid.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #define STANDBY_STATE_FILE_MODE 0600
 
@@ -22,7 +24,8 @@ int standby_ledger_append(const char *state_dir,
 {
 	const char *path = t_strconcat(state_dir, "/ledger", NULL);
 	string_t *line = t_str_new(256);
-	int fd, ret = 0;
+	struct stat st;
+	int fd, ret = 0, saved_errno = 0;
 
 	str_printfa(line, "%s\t%s\t%u\t%u\t%"PRIuUOFF_T"\t%s\t%ld\t%s\n",
 		    rec->id, str_tabescape(rec->mailbox), rec->uidvalidity,
@@ -34,17 +37,33 @@ int standby_ledger_append(const char *state_dir,
 		*error_r = t_strdup_printf("open(%s) failed: %m", path);
 		return -1;
 	}
-	if (write_full(fd, str_data(line), str_len(line)) < 0) {
+	/* one drain per user at a time (drain.lock): nobody else appends */
+	if (fstat(fd, &st) < 0) {
+		saved_errno = errno;
+		*error_r = t_strdup_printf("fstat(%s) failed: %m", path);
+		ret = -1;
+	} else if (write_full(fd, str_data(line), str_len(line)) < 0) {
+		saved_errno = errno;
 		*error_r = t_strdup_printf("write(%s) failed: %m", path);
 		ret = -1;
+		/* no half line: the next record would be glued to it, and
+		   both lost */
+		if (ftruncate(fd, st.st_size) < 0) {
+			*error_r = t_strdup_printf(
+				"%s, ftruncate(%s) failed: %m", *error_r, path);
+		}
 	} else if (fdatasync(fd) < 0) {
+		saved_errno = errno;
 		*error_r = t_strdup_printf("fdatasync(%s) failed: %m", path);
 		ret = -1;
 	}
 	if (close(fd) < 0 && ret == 0) {
+		saved_errno = errno;
 		*error_r = t_strdup_printf("close(%s) failed: %m", path);
 		ret = -1;
 	}
+	if (ret < 0)
+		errno = saved_errno;
 	return ret;
 }
 
@@ -140,15 +159,16 @@ int standby_status_read(const char *state_dir, pool_t pool,
 	return ret < 0 ? -1 : 1;
 }
 
-int standby_status_update(const char *state_dir, const char *key,
-			  const char *value, const char **error_r)
+/* Set the keys of set_kv (key, value, ..., NULL), keep the others */
+static int
+standby_status_write(const char *state_dir, const char *const *set_kv,
+		     const char **error_r)
 {
 	const char *path = t_strconcat(state_dir, "/status", NULL);
 	ARRAY_TYPE(const_string) kv;
-	const char *const *pairs;
+	const char *const *pairs, *const *set, *overwrite_error;
 	unsigned int i, count;
 	string_t *data = t_str_new(256);
-	bool found = FALSE;
 
 	t_array_init(&kv, 16);
 	if (standby_status_read(state_dir, unsafe_data_stack_pool, &kv,
@@ -156,25 +176,47 @@ int standby_status_update(const char *state_dir, const char *key,
 		return -1;
 	pairs = array_get(&kv, &count);
 	for (i = 0; i + 1 < count; i += 2) {
-		const char *v = pairs[i + 1];
-
-		if (strcmp(pairs[i], key) == 0) {
-			v = value;
-			found = TRUE;
+		for (set = set_kv; *set != NULL; set += 2) {
+			if (strcmp(pairs[i], *set) == 0)
+				break;
 		}
-		str_printfa(data, "%s=%s\n", pairs[i], str_tabescape(v));
+		if (*set == NULL) {
+			str_printfa(data, "%s=%s\n", pairs[i],
+				    str_tabescape(pairs[i + 1]));
+		}
 	}
-	if (!found)
-		str_printfa(data, "%s=%s\n", key, str_tabescape(value));
+	for (set = set_kv; *set != NULL; set += 2)
+		str_printfa(data, "%s=%s\n", set[0], str_tabescape(set[1]));
 
 	/* LMTP, the worker and doveadm may all update the status at the
 	   same time: each writes its own temp file, the last rename wins */
-	return standby_file_replace(path, str_data(data), str_len(data),
-				    FALSE, FALSE, error_r);
+	if (standby_file_replace(path, str_data(data), str_len(data),
+				 FALSE, FALSE, error_r) == 0)
+		return 0;
+	if (!ENOSPACE(errno))
+		return -1;
+	/* The file system is full (the queue itself may have filled it):
+	   the status must show that all the same. The file's own blocks
+	   take the new text. */
+	if (standby_file_overwrite(path, str_data(data), str_len(data),
+				   &overwrite_error) < 0) {
+		*error_r = t_strdup_printf("%s (overwriting in place: %s)",
+					   *error_r, overwrite_error);
+		return -1;
+	}
+	return 0;
+}
+
+int standby_status_update(const char *state_dir, const char *key,
+			  const char *value, const char **error_r)
+{
+	const char *set_kv[] = { key, value, NULL };
+
+	return standby_status_write(state_dir, set_kv, error_r);
 }
 
 int standby_status_increment(const char *state_dir, const char *key,
-			     const char **error_r)
+			     const char *error, const char **error_r)
 {
 	ARRAY_TYPE(const_string) kv;
 	const char *const *pairs;
@@ -190,6 +232,13 @@ int standby_status_increment(const char *state_dir, const char *key,
 		    str_to_uint(pairs[i + 1], &value) < 0)
 			value = 0;
 	}
-	return standby_status_update(state_dir, key, dec2str(value + 1),
-				     error_r);
+	const char *set_kv[] = {
+		key, dec2str(value + 1),
+		"last_error", error,
+		"last_error_time", dec2str(ioloop_time),
+		NULL
+	};
+	if (error == NULL)
+		set_kv[2] = NULL;
+	return standby_status_write(state_dir, set_kv, error_r);
 }

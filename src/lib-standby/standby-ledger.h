@@ -18,6 +18,9 @@ struct standby_ledger_record {
 	const char *direction;
 };
 
+/* Append one record (fdatasync'd). Returns 0, or -1 with *error_r and
+   errno (ENOSPC/EDQUOT: the file system is full); a failed write leaves
+   no partial line behind. */
 int standby_ledger_append(const char *state_dir,
 			  const struct standby_ledger_record *rec,
 			  const char **error_r);
@@ -33,14 +36,17 @@ int standby_ledger_read(const char *state_dir, pool_t pool,
 
 /* Per-user status, rewritten atomically: <state_dir>/status with
    key=value lines. Keys used: last_success, last_error, last_error_time,
-   queue_write_failures. */
+   queue_write_failures. When the file system is full, the file is
+   overwritten in place instead (as long as the text fits in its blocks),
+   so that the status can still tell. */
 int standby_status_update(const char *state_dir, const char *key,
 			  const char *value, const char **error_r);
-/* Add one to a counter. Not atomic across processes: two writers at the
+/* Add one to a counter; with error != NULL set last_error to it and
+   last_error_time to now as well. Not atomic across processes: two writers at the
    same moment may count once. It is a hint for the admin (doveadm standby
    status), not an audit log; the log has every event. */
 int standby_status_increment(const char *state_dir, const char *key,
-			     const char **error_r);
+			     const char *error, const char **error_r);
 /* Read all keys; returns 0 when the file does not exist. */
 int standby_status_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(const_string) *keyvalues_r,

@@ -553,6 +553,8 @@ act_mirror_queue_failed(struct event *event,
 
 	/* Best effort: make the failure visible in doveadm standby status */
 	if (standby_status_increment(set->state_dir, "queue_write_failures",
+				     t_strconcat("Failed to queue a message: ",
+						 error, NULL),
 				     &status_error) < 0) {
 		e_error(event, "Failed to update status in %s: %s",
 			set->state_dir, status_error);
