@@ -1167,7 +1167,9 @@ protocol imap {{
     # -- dovecot-standby state
 
     def state_dir(self, user):
-        return os.path.join(self.home(user), ".standby")
+        """The user's standby_state_dir (userdb field), or the default."""
+        d = self.users.get(user, (None, {}))[1].get("standby_state_dir")
+        return d or os.path.join(self.home(user), ".standby")
 
     def _entries(self, user, sub):
         d = os.path.join(self.state_dir(user), sub)

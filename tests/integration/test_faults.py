@@ -1,15 +1,27 @@
 """Faults: standby down, worker killed, login/TLS refused, queue unwritable
-(issue 2). Delivery never fails; nothing is lost or duplicated."""
+(issue 2); the fault scenarios of issue 6: standby stopped during a burst,
+silent or hanging standby, connection cut in an APPEND literal, quota and
+over-size refusals, 20 worker kills, primary restarted, queue file system
+full, self-signed standby certificate. Delivery never fails; nothing is
+lost or duplicated.
 
+Each issue-6 scenario prints one line
+  fault <name>: delivered N, mirrored N, lost N, duplicated N
+(delivered: the delivered messages that should mirror)."""
+
+import collections
+import json
 import os
 import random
 import re
 import statistics
+import subprocess
 import time
 
 from harness import (make_msg, message_id, assert_same_message,
                      assert_no_passwords_in_logs, wait_mirrored, wait_until,
                      descendants, pid_alive)
+from fault_proxy import FaultProxy
 
 ALICE = "alice@primary.test"
 
@@ -76,48 +88,65 @@ def test_standby_down_200_deliveries(env):
 
 def test_worker_sigkill_during_drain(env):
     """The whole worker (service process and its drain processes) is
-    SIGKILLed repeatedly while it drains 300 entries."""
-    sigkill_during_drain(env, "tree")
+    SIGKILLed 20 times at random moments while it drains (issue 6)."""
+    sigkill_during_drain(env, "tree", 20, "worker-sigkill-20")
 
 
 def test_worker_main_sigkill_during_drain(env):
     """Only the worker's service process is SIGKILLed (a drain process it
     forked may live on while Dovecot starts a new worker): still no
     duplicates, so two drains of one queue must never overlap."""
-    sigkill_during_drain(env, "main")
+    sigkill_during_drain(env, "main", 8)
 
 
-def sigkill_during_drain(env, which):
+def sigkill_during_drain(env, which, kills_wanted, fault_name=None):
     p, s = env.pair(start=False)
     p.start()
     p.add_mirrored_user(ALICE)
     p.set_script(ALICE, 'require "vnd.standby.mirror";\n'
                         'mirror :mailbox "Orders";\n')
-    # queue up 300 while the standby is down, so the drain is one long run
-    # (16 KB each, so that a drain takes a while)
-    msgs, _ = deliver_many(p, ALICE, 300, lambda i: "order %d" % i,
+    # queue up the entries while the standby is down, so the drain is one
+    # long run (16 KB each, so that a drain takes a while)
+    n = 400
+    msgs, _ = deliver_many(p, ALICE, n, lambda i: "order %d" % i,
                            body=("x" * 70 + "\r\n") * 230)
     want = [message_id(m) for m in msgs]
-    wait_until(lambda: len(p.queue_entries(ALICE)) == 300, timeout=10)
+    wait_until(lambda: len(p.queue_entries(ALICE)) == n, timeout=20)
     s.start()
-    # kill the worker whenever the standby grew since the last kill,
-    # i.e. in the middle of a drain
-    kills, last, deadline = 0, 0, time.monotonic() + 90
+    # kill the worker at random moments while it drains: in an APPEND,
+    # between the standby's OK and the ledger line, while it looks for an
+    # uncertain entry's copy, while it logs in, ...
+    kills, last, deadline = 0, 0, time.monotonic() + 150
     rnd = random.Random(4711)
-    while kills < 8 and time.monotonic() < deadline:
-        n = s.count(ALICE, "Orders")
-        if n >= 300:
+    while kills < kills_wanted and time.monotonic() < deadline:
+        if which == "tree":
+            # a drain process runs: 0-400 ms into it
+            if not [d for w in p.worker_pids() for d in descendants(w)]:
+                time.sleep(0.02)
+                continue
+            time.sleep(rnd.uniform(0, 0.4))
+            if s.count(ALICE, "Orders") >= n:
+                break
+            if p.kill_worker(which):
+                kills += 1
+            continue
+        # main: once the standby grew since the last kill (the drain
+        # process lives on; the next one must wait for it)
+        have = s.count(ALICE, "Orders")
+        if have >= n:
             break
-        if n > last:
+        if have > last:
             time.sleep(rnd.uniform(0, 0.05))
             if p.kill_worker(which):
                 kills += 1
                 last = s.count(ALICE, "Orders")
         time.sleep(0.02)
-    assert kills >= 2, "the worker could be killed only %d times mid-drain " \
-        "(drain too fast?)" % kills
-    wait_mirrored(p, s, ALICE, {"Orders": 300}, timeout=90)
+    assert kills == kills_wanted, "the worker could be killed only %d " \
+        "times mid-drain (drain too fast?)" % kills
+    wait_mirrored(p, s, ALICE, {"Orders": n}, timeout=120)
     time.sleep(2)
+    if fault_name:
+        report_fault(fault_name, p, s, ALICE, ["Orders"], want)
     check_exactly_once(p, s, ALICE, "Orders", want)
     assert p.dead_entries(ALICE) == []
     assert p.tmp_entries(ALICE) == []
@@ -217,3 +246,425 @@ def test_reload_during_drain_logs_no_error(env):
     errors = [l for l in p.log_since(mark).splitlines()
               if re.search(r"\b(Error|Fatal|Panic):", l)]
     assert not errors, errors
+
+
+# ------------------------------------------------- issue 6: fault scenarios
+
+MIRROR_ORDERS = 'require "vnd.standby.mirror";\nmirror :mailbox "Orders";\n'
+BODY_16K = ("x" * 70 + "\r\n") * 230
+
+
+def report_fault(name, p, s, user, folders, want_ids, dead=(),
+                 unqueued=(), note=""):
+    """Compare the standby's copies in folders with the primary's messages
+    by Message-ID and bytes; print the figures line; then assert that every
+    message of want_ids is there exactly once and unchanged.
+
+    Delivered messages that should mirror but are expected not to arrive:
+    dead (in the dead letters, on purpose: not counted as lost) and
+    unqueued (the queue could not take them: counted as lost)."""
+    suser = p.users[user][1]["standby_user"]
+    prim = {m.message_id: m for m in p.fetch_all(user)}
+    copies = [c for f in folders for c in s.fetch_all(suser, f)]
+    want = set(want_ids)
+    seen = collections.Counter(c.message_id for c in copies)
+    delivered = len(want | set(dead) | set(unqueued))
+    mirrored = sum(1 for i in want | set(dead) | set(unqueued) if seen[i])
+    duplicated = sum(n - 1 for n in seen.values() if n > 1)
+    notes = ["%d in the dead letters" % len(dead)] if dead else []
+    notes += [note] if note else []
+    print("fault %s: delivered %d, mirrored %d, lost %d, duplicated %d%s" % (
+        name, delivered, mirrored, delivered - mirrored - len(dead),
+        duplicated, " (%s)" % "; ".join(notes) if notes else ""),
+        flush=True)
+    dups = sorted(i for i, n in seen.items() if n > 1)
+    assert not dups, "%d duplicated on the standby, e.g. %s" % (
+        len(dups), dups[:3])
+    missing = sorted(want - set(seen))
+    assert not missing, "%d lost, e.g. %s" % (len(missing), missing[:3])
+    unexpected = sorted(set(seen) - want)
+    assert not unexpected, "%d unexpected on the standby, e.g. %s" % (
+        len(unexpected), unexpected[:3])
+    for c in copies:
+        assert_same_message(prim[c.message_id], c)
+
+
+def standby_status(p, user):
+    """`doveadm -f json standby status -u user` as one dict of strings."""
+    r = subprocess.run(["doveadm", "-c", p.conf_path, "-f", "json",
+                        "standby", "status", "-u", user],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    rows = json.loads(r.stdout.decode())
+    assert len(rows) == 1, rows
+    return {k: str(v) for k, v in rows[0].items()}
+
+
+def test_fault_standby_stopped_during_burst(env):
+    """1000 deliveries; the standby stops after the first 300 (while the
+    worker drains them) and stays down for 60 s, while 400 more arrive
+    spread over that minute; then it comes back and 300 more arrive."""
+    p, s = env.pair()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, MIRROR_ORDERS)
+    msgs = []
+    down_secs = 60
+
+    def deliver(lmtp, n, until=None):
+        t0 = time.monotonic()
+        for i in range(n):
+            msg = make_msg(subject="order %d" % len(msgs))
+            res = lmtp.deliver(ALICE, msg)
+            assert res[ALICE][0] == 250, (len(msgs), res)
+            msgs.append(msg)
+            if until is not None:
+                # spread the deliveries evenly up to `until` seconds
+                delay = t0 + (i + 1) * until / n - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+
+    with p.lmtp() as lmtp:
+        deliver(lmtp, 300)
+        # stop the standby while the worker is busy with the first ones
+        wait_until(lambda: s.count(ALICE, "Orders") > 0, timeout=30,
+                   what="mirroring to be under way")
+        s.stop()
+        stopped = time.monotonic()
+        deliver(lmtp, 400, until=down_secs - 5)
+        st = standby_status(p, ALICE)
+        assert int(st["queued"]) > 0 and st["last_error"], st
+        time.sleep(max(0.0, stopped + down_secs - time.monotonic()))
+        # The entries' backoff is at most standby_max_backoff (5 s in the
+        # tests), so the worker retries soon after the standby is back:
+        # neither `doveadm standby flush` nor a poke is needed here.
+        s.start()
+        deliver(lmtp, 300)
+    assert p.count(ALICE) == 1000
+    wait_mirrored(p, s, ALICE, {"Orders": 1000}, timeout=120)
+    time.sleep(2)      # nothing arrives twice later
+    report_fault("standby-stopped-60s-in-1000", p, s, ALICE, ["Orders"],
+                 [message_id(m) for m in msgs])
+    assert p.dead_entries(ALICE) == []
+    assert len(p.ledger(ALICE)) == 1000
+
+
+def test_fault_standby_silent(env):
+    """The standby accepts the connection but never answers: the worker
+    times out (standby_timeout = 2s) and retries. Then it answers, but
+    stops answering twice in the middle of the APPENDs (after 40 KB and
+    100 KB of the worker's data): timeouts with APPENDs uncertain. Then it
+    works again: everything arrives once."""
+    proxy = FaultProxy(mode="silent")
+    try:
+        p, s = env.pair(settings={"standby_port": str(proxy.port),
+                                  "standby_timeout": "2s"})
+        proxy.target = s.ports["imaps"]
+        p.add_mirrored_user(ALICE)
+        p.set_script(ALICE, MIRROR_ORDERS)
+        msgs, _ = deliver_many(p, ALICE, 30, lambda i: "order %d" % i,
+                               body=BODY_16K)
+        want = [message_id(m) for m in msgs]
+        # timed out and tried again
+        wait_until(lambda: proxy.connections >= 2 and p.log_lines(
+            r"standby.*timed out"), timeout=30,
+            what="two connection attempts and a timeout in the log "
+                 "(%d connections)" % proxy.connections)
+        assert len(p.queue_entries(ALICE)) == 30
+        st = standby_status(p, ALICE)
+        assert "timed out" in st["last_error"], st
+        assert s.count(ALICE, "Orders") == 0
+
+        proxy.set_faults("hang", [40000, 100000])
+        wait_until(lambda: proxy.faults >= 2, timeout=60,
+                   what="two hangs in mid-session")
+        wait_mirrored(p, s, ALICE, {"Orders": 30}, timeout=60)
+        time.sleep(2)
+        report_fault("standby-silent", p, s, ALICE, ["Orders"], want)
+        assert p.dead_entries(ALICE) == []
+    finally:
+        proxy.close()
+
+
+def test_fault_connection_cut_in_append_literal(env):
+    """The standby's connection is cut in the middle of the APPENDs three
+    times (after 100 KB, 300 KB, 700 KB of the worker's data; 64 KB
+    messages, so inside a literal): the entries in flight are uncertain,
+    the next run looks for them before sending again. Once more the
+    standby's replies are lost after 500 KB while it gets all APPENDs
+    sent (then the connection closes): entries on the standby, but
+    without an OK the worker saw."""
+    proxy = FaultProxy(mode="forward")
+    try:
+        p, s = env.pair(start=False, settings={
+            "standby_port": str(proxy.port)})
+        proxy.target = s.ports["imaps"]
+        proxy.set_faults("cut", [100000, ("mute", 500000), 300000,
+                                 700000])
+        p.start()
+        s.start()
+        p.add_mirrored_user(ALICE)
+        p.set_script(ALICE, MIRROR_ORDERS)
+        msgs, _ = deliver_many(p, ALICE, 40, lambda i: "order %d" % i,
+                               body=BODY_16K * 4)
+        want = [message_id(m) for m in msgs]
+        wait_mirrored(p, s, ALICE, {"Orders": 40}, timeout=90)
+        time.sleep(2)
+        assert proxy.faults == 4, proxy.faults
+        # the APPENDs whose OK was lost were found, not sent again
+        assert p.log_lines(r"was already on the standby"), \
+            "no uncertain entry was found on the standby"
+        # the standby saw at least one literal end early
+        cut = [m for m in re.finditer(
+            r"While APPENDing: \d+ msgs, \d+ secs, (\d+)/(\d+) bytes",
+            s.log_text()) if 0 < int(m.group(1)) < int(m.group(2))]
+        assert cut, "no APPEND literal was cut: %s" % s.log_lines(
+            r"Disconnected")
+        report_fault("connection-cut-in-append", p, s, ALICE, ["Orders"],
+                     want, note="%d faults, %d cut inside a literal" % (
+                         proxy.faults, len(cut)))
+        assert p.dead_entries(ALICE) == []
+    finally:
+        proxy.close()
+
+
+STANDBY_QUOTA_CONF = """
+mail_plugins = $mail_plugins quota
+plugin {
+  quota = count:User quota
+  quota_vsizes = yes
+  quota_rule = *:storage=%s
+  quota_max_mail_size = 100K
+}
+"""
+
+
+def test_fault_standby_quota_and_oversize(env):
+    """The standby has Dovecot's quota plugin: a message over its
+    quota_max_mail_size (NO [LIMIT]) goes to the dead letters at once,
+    tried once; messages over the quota (NO [OVERQUOTA]) are retried with
+    backoff until standby_max_queue_lifetime (15 s here), then dead
+    letters too. Both show in `doveadm standby status`. After the quota
+    is raised, `doveadm standby flush --dead-letters` sends the quota
+    ones (once); the over-size one goes back to the dead letters."""
+    p, s = env.pair(start=False)
+    s.extra_conf = STANDBY_QUOTA_CONF % "200K"
+    s.start()
+    p.start()
+    p.add_mirrored_user(ALICE, standby_max_queue_lifetime="15s")
+    p.set_script(ALICE, MIRROR_ORDERS)
+    big = make_msg(subject="order big", body=BODY_16K * 9)   # 150 KB
+    assert p.lmtp_deliver(ALICE, big)[ALICE][0] == 250
+    wait_until(lambda: p.dead_entries(ALICE), timeout=30,
+               what="the over-size message in the dead letters")
+    big_id = p.dead_entries(ALICE)[0]
+    with open(os.path.join(p.state_dir(ALICE), "dead",
+                           big_id + ".reason")) as f:
+        reason = f.read()
+    assert "refused" in reason and "[LIMIT]" in reason and \
+        "larger than the maximum size" in reason, reason
+    # (the status is written when the drain ends)
+    wait_until(lambda: "larger than the maximum size" in standby_status(
+        p, ALICE)["last_error"], timeout=10, what="the error in the status")
+    assert standby_status(p, ALICE)["dead"] == "1"
+
+    # 20 x 16 KB against a quota of 200 KB: some do not fit
+    msgs, _ = deliver_many(p, ALICE, 20, lambda i: "order %d" % i,
+                           body=BODY_16K)
+    wait_until(lambda: p.log_lines(r"Warning: .*OVERQUOTA"), timeout=30,
+               what="an over-quota refusal")
+    wait_until(lambda: "Quota exceeded" in standby_status(
+        p, ALICE)["last_error"], timeout=10, what="the error in the status")
+    fitted = s.count(ALICE, "Orders")
+    assert 0 < fitted < 20, fitted
+    # retried, until the lifetime ends; then dead letters with the reason
+    wait_until(lambda: len(p.dead_entries(ALICE)) == 1 + 20 - fitted and
+               not p.queue_entries(ALICE), timeout=60,
+               what="the over-quota messages in the dead letters")
+    over_quota = [d for d in p.dead_entries(ALICE) if d != big_id]
+    for d in over_quota:
+        with open(os.path.join(p.state_dir(ALICE), "dead",
+                               d + ".reason")) as f:
+            r = f.read()
+        assert "standby_max_queue_lifetime" in r and \
+            "[OVERQUOTA] Quota exceeded" in r, r
+    quota_tries = len(p.log_lines(r"Warning: Mirroring %s " % over_quota[0]))
+    st = standby_status(p, ALICE)
+    assert st["dead"] == str(1 + 20 - fitted) and st["queued"] == "0", st
+    # no endless retry: the over-size message was tried once, and no
+    # attempt follows the dead letters
+    tries = p.log_lines(r"Warning: Mirroring %s " % big_id)
+    assert len(tries) == 1, tries
+    attempts = len(p.log_lines(r"Warning: Mirroring "))
+    time.sleep(7)               # longer than standby_max_backoff
+    assert len(p.log_lines(r"Warning: Mirroring ")) == attempts
+
+    # room on the standby again: the dead letters are sent once more
+    s.extra_conf = STANDBY_QUOTA_CONF % "10M"
+    s.write_config()
+    s.doveadm("reload")
+    r = p.doveadm("standby", "flush", "--dead-letters", "-u", ALICE,
+                  check=False)
+    assert p.dead_entries(ALICE) == [big_id], (r.stdout, r.stderr)
+    assert not p.queue_entries(ALICE)
+    report_fault("standby-quota-and-oversize", p, s, ALICE, ["Orders"],
+                 [message_id(m) for m in msgs], dead=[message_id(big)],
+                 note="%d over quota: tried %d times in 15 s, dead letters,"
+                 " then sent by flush --dead-letters; over-size: tried "
+                 "once, dead letter: %s" % (
+                     20 - fitted, quota_tries,
+                     reason.split(" ", 1)[1].strip()))
+
+
+def test_fault_primary_restarted_during_drain(env):
+    """The primary's Dovecot (master, LMTP, the worker and its drain) is
+    restarted twice while the worker drains 400 entries; mail delivered
+    after each restart mirrors as well."""
+    p, s = env.pair(start=False)
+    p.start()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, MIRROR_ORDERS)
+    msgs, _ = deliver_many(p, ALICE, 400, lambda i: "order %d" % i,
+                           body=BODY_16K)
+    wait_until(lambda: len(p.queue_entries(ALICE)) == 400, timeout=20)
+    s.start()
+    last = 0
+    for restart in range(2):
+        wait_until(lambda: s.count(ALICE, "Orders") > last, timeout=60,
+                   what="the drain to make progress")
+        drains = descendants(p.worker_pids()[0])
+        assert drains, "no drain process"
+        p.stop()
+        # the drains ended with Dovecot (and so never keep the worker's
+        # listener: the master would not start again)
+        wait_until(lambda: not any(pid_alive(d) for d in drains),
+                   timeout=10, what="the drain processes to end")
+        p.start()
+        last = s.count(ALICE, "Orders")
+        assert last < 400, "the drain ended before restart %d" % restart
+        more, _ = deliver_many(p, ALICE, 20,
+                               lambda i: "order after restart %d" % i)
+        msgs += more
+    wait_mirrored(p, s, ALICE, {"Orders": len(msgs)}, timeout=120)
+    time.sleep(2)
+    report_fault("primary-restarted-during-drain", p, s, ALICE, ["Orders"],
+                 [message_id(m) for m in msgs], note="2 restarts")
+    assert p.dead_entries(ALICE) == []
+    assert p.tmp_entries(ALICE) == []
+
+
+def test_fault_standby_self_signed_certificate(env):
+    """The standby's certificate is replaced by a self-signed one for
+    CN=localhost (same names, no trusted issuer): nothing is sent, the
+    entries stay queued, `doveadm standby status` names the TLS error.
+    With the right certificate back, everything arrives once."""
+    p, s = env.pair()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, MIRROR_ORDERS)
+    good = (s.cert, s.key)
+    key = os.path.join(env.dir, "self-signed.key")
+    crt = os.path.join(env.dir, "self-signed.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "3",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    s.stop()
+    s.cert, s.key = crt, key
+    s.start()
+    mark = s.log_mark()
+    msgs, _ = deliver_many(p, ALICE, 20, lambda i: "order %d" % i)
+    wait_until(lambda: p.log_lines(
+        r"Error: .*standby.*(certificate|verif|SSL|TLS)"), timeout=30,
+        what="a TLS error in the log")
+    wait_until(lambda: re.search(r"certificate|TLS", standby_status(
+        p, ALICE)["last_error"]), timeout=10, what="the error in the status")
+    time.sleep(6)             # longer than standby_max_backoff: retried
+    assert len(p.queue_entries(ALICE)) == 20
+    # nothing sent: no login on the standby (before the harness's own)
+    # (the harness's own IMAP client would not trust the server either)
+    text = s.log_since(mark)
+    assert not re.search(r"Login: user=", text), text
+    st = standby_status(p, ALICE)
+    print("# status with the self-signed certificate: last_error=%s" %
+          st["last_error"])
+
+    s.stop()
+    s.cert, s.key = good
+    s.start()
+    # backoff at most standby_max_backoff (5 s): no flush needed
+    wait_mirrored(p, s, ALICE, {"Orders": 20}, timeout=60)
+    time.sleep(2)
+    report_fault("standby-self-signed-certificate", p, s, ALICE, ["Orders"],
+                 [message_id(m) for m in msgs],
+                 note="0 sent while self-signed")
+
+
+def test_fault_queue_file_system_full(env):
+    """The user's standby_state_dir is a 256 KB tmpfs and the standby is
+    down: small entries fill the file system to the last block. Delivery
+    goes on; every failure shows in `doveadm standby status` (the status
+    file is rewritten in place when no new file fits); once the standby
+    is back, the queue drains (each accepted entry in the ledger) and
+    mirroring resumes."""
+    p, s = env.pair()
+    mnt = os.path.join(env.dir, "statefs")
+    os.makedirs(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o",
+                    "size=256k,mode=0700,uid=5000,gid=5000", "tmpfs", mnt],
+                   check=True)
+    try:
+        queue_fs_full(p, s, mnt)
+    finally:
+        p.stop()
+        subprocess.run(["umount", "-l", mnt])
+
+
+def queue_fs_full(p, s, mnt):
+    p.add_mirrored_user(ALICE, standby_state_dir=mnt)
+    p.set_script(ALICE, MIRROR_ORDERS)
+    s.stop()
+    # one small message makes the worker write its status (standby down)
+    assert p.lmtp_deliver(ALICE, make_msg())[ALICE][0] == 250
+    wait_until(lambda: p.status(ALICE).get("last_error"), timeout=20,
+               what="the worker's first status")
+    queued, unqueued = [m.message_id for m in p.fetch_all(ALICE)], []
+    with p.lmtp() as lmtp:
+        for i in range(80):
+            msg = make_msg(subject="order %d" % i)
+            n = len(p.queue_entries(ALICE))
+            res = lmtp.deliver(ALICE, msg)
+            assert res[ALICE][0] == 250, (i, res)
+            (queued if len(p.queue_entries(ALICE)) > n else
+             unqueued).append(message_id(msg))
+    assert p.count(ALICE) == 81
+    assert queued and unqueued, (len(queued), len(unqueued))
+    assert p.log_lines(r"Error: .*Failed to queue.*No space left"), \
+        "no ENOSPC error in the log"
+    st = standby_status(p, ALICE)
+    print("# status with the file system full: queued=%s "
+          "queue_write_failures=%s last_error=%s" % (
+              st["queued"], st["queue_write_failures"], st["last_error"]))
+    assert st["queue_write_failures"] == str(len(unqueued)), st
+    assert "Failed to queue" in st["last_error"] and \
+        "No space left on device" in st["last_error"], st
+
+    s.start()
+    wait_mirrored(p, s, ALICE, {"Orders": len(queued)}, timeout=60)
+    # space is back: new mail mirrors again
+    more, _ = deliver_many(p, ALICE, 10, lambda i: "order later %d" % i)
+    queued += [message_id(m) for m in more]
+    wait_mirrored(p, s, ALICE, {"Orders": len(queued)}, timeout=60)
+    time.sleep(2)
+    report_fault("queue-file-system-full", p, s, ALICE, ["Orders"], queued,
+                 unqueued=unqueued,
+                 note="%d not queued while the file system was full, "
+                 "counted in status queue_write_failures=%s" % (
+                     len(unqueued), st["queue_write_failures"]))
+    # every message the standby took is in the ledger (failback and
+    # verify rely on it)
+    assert len(p.ledger(ALICE)) == len(queued), \
+        "ledger has %d lines for %d mirrored" % (len(p.ledger(ALICE)),
+                                                 len(queued))
