@@ -14,6 +14,7 @@
 #include "imap-quote.h"
 #include "imap-util.h"
 #include "imap-utf7.h"
+#include "message-header-parser.h"
 #include "imapc-client.h"
 #include "standby-settings.h"
 #include "standby-imap.h"
@@ -24,6 +25,8 @@
 #define STANDBY_IMAP_MAX_APPENDS_IN_FLIGHT 16
 /* find_copy() fetches at most this many same-sized candidates (the newest) */
 #define STANDBY_IMAP_MAX_FIND_CANDIDATES 50
+/* find_copy() searches by a Message-ID up to this long */
+#define STANDBY_IMAP_MAX_MESSAGE_ID_LEN 250
 /* imapc writes large FETCH BODY[] literals to unlinked files with this
    prefix. Not the state directory: the queue owns what is in there. */
 #define STANDBY_IMAP_TEMP_PATH_PREFIX "/tmp/standby-imapc."
@@ -1139,6 +1142,42 @@ standby_imap_input_sizes(struct istream *input, uoff_t *size_r,
 	return 0;
 }
 
+/* The message's Message-ID (its <...> part), or NULL when it has none
+   fit for a SEARCH */
+static const char *standby_imap_input_message_id(struct istream *input)
+{
+	struct message_header_parser_ctx *parser;
+	struct message_header_line *hdr;
+	const char *value = NULL, *start, *end;
+	const unsigned char *p;
+
+	parser = message_parse_header_init(input, NULL, 0);
+	while (message_parse_header_next(parser, &hdr) > 0) {
+		if (hdr->eoh)
+			break;
+		if (strcasecmp(hdr->name, "Message-ID") != 0)
+			continue;
+		if (hdr->continues) {
+			hdr->use_full_value = TRUE;
+			continue;
+		}
+		value = t_strndup(hdr->full_value, hdr->full_value_len);
+		break;
+	}
+	message_parse_header_deinit(&parser);
+	if (value == NULL || (start = strchr(value, '<')) == NULL ||
+	    (end = strchr(start, '>')) == NULL ||
+	    end - start > STANDBY_IMAP_MAX_MESSAGE_ID_LEN)
+		return NULL;
+	value = t_strdup_until(start, end + 1);
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		/* printable ASCII only: a quoted string, and no charset */
+		if (*p < 0x21 || *p > 0x7e)
+			return NULL;
+	}
+	return value;
+}
+
 static int uint32_cmp(const uint32_t *a, const uint32_t *b)
 {
 	return *a < *b ? -1 : (*a > *b ? 1 : 0);
@@ -1177,6 +1216,7 @@ standby_imap_find_copy_real(struct standby_imap_find *ctx,
 	uoff_t size, crlf_size;
 	string_t *cmd;
 	struct istream *input;
+	const char *message_id;
 	int ret;
 
 	if (t_imap_utf8_to_utf7(mailbox, &name_utf7) < 0) {
@@ -1221,6 +1261,18 @@ standby_imap_find_copy_real(struct standby_imap_find *ctx,
 	str_truncate(cmd, 0);
 	str_printfa(cmd, "UID SEARCH LARGER %"PRIuUOFF_T
 		    " SMALLER %"PRIuUOFF_T, size - 1, crlf_size + 1);
+	/* Many messages may have the same size (an order notification
+	   template), and the copy may be older than the newest
+	   candidates: other mail may have been sent after it while the
+	   entry waited. Its Message-ID narrows the candidates down. */
+	input = i_stream_create_range(ctx->input, ctx->start_offset,
+				      (uoff_t)-1);
+	message_id = standby_imap_input_message_id(input);
+	i_stream_unref(&input);
+	if (message_id != NULL) {
+		str_append(cmd, " HEADER Message-ID ");
+		imap_append_quoted(cmd, message_id);
+	}
 	standby_imap_find_run(ctx, standby_imap_search_untagged, str_c(cmd));
 	if (ctx->state != IMAPC_COMMAND_STATE_OK) {
 		*error_r = t_strdup_printf("SEARCH in %s failed: %s",

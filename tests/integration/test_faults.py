@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import socket
 import statistics
 import subprocess
 import time
@@ -287,6 +288,14 @@ def report_fault(name, p, s, user, folders, want_ids, dead=(),
         len(unexpected), unexpected[:3])
     for c in copies:
         assert_same_message(prim[c.message_id], c)
+
+
+def poke_worker(p, user):
+    """Tell the worker that user's queue has something (as delivery
+    does)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.connect(os.path.join(p.dir, "run", "standby-worker"))
+        c.sendall(b"POKE\t%s\n" % user.encode())
 
 
 def standby_status(p, user):
@@ -668,3 +677,47 @@ def queue_fs_full(p, s, mnt):
     assert len(p.ledger(ALICE)) == len(queued), \
         "ledger has %d lines for %d mirrored" % (len(p.ledger(ALICE)),
                                                  len(queued))
+
+
+def test_uncertain_entry_found_behind_many_same_size(env):
+    """An uncertain entry (an APPEND was sent, the OK never seen) whose
+    copy is on the standby behind more than 50 newer messages of the same
+    size (an order template; other mail went out while the entry waited)
+    is found there, not sent a second time."""
+    p, s = env.pair(start=False)
+    p.start()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, MIRROR_ORDERS)
+    msg = make_msg(subject="order 1", body=BODY_16K)
+    assert p.lmtp_deliver(ALICE, msg)[ALICE][0] == 250
+    wait_until(lambda: len(p.queue_entries(ALICE)) == 1, timeout=10)
+    entry = p.queue_entries(ALICE)[0]
+    path = os.path.join(p.state_dir(ALICE), "queue", entry)
+    # after the worker's first attempt (standby down), not due for an
+    # hour: the worker leaves it alone while the standby is prepared
+    wait_until(lambda: p.status(ALICE).get("last_error"), timeout=20,
+               what="the worker's first attempt")
+    os.utime(path, (time.time() + 3600,) * 2)
+    # the copy of the first attempt, then 60 others of the same size
+    s.start()
+    mid = message_id(msg)
+    raw = p.fetch_all(ALICE)[0].raw
+    others = [raw.replace(mid.encode(), ("<%s-%03d>" % (
+        mid[1:-5], i)).encode()[:len(mid)].ljust(len(mid), b"x"))
+        for i in range(60)]
+    assert all(len(o) == len(raw) for o in others)
+    s.append(ALICE, "Orders", raw)
+    for o in others:
+        s.append(ALICE, "Orders", o)
+    # the entry as the worker leaves it after sending: marked uncertain;
+    # due now
+    os.chmod(path, 0o400)
+    os.utime(path, (time.time() - 1,) * 2)
+    poke_worker(p, ALICE)
+    wait_until(lambda: not p.queue_entries(ALICE), timeout=30,
+               what="the worker to take the entry")
+    copies = [m.message_id for m in s.fetch_all(ALICE, "Orders")]
+    assert copies.count(mid) == 1, "%d copies of %s" % (copies.count(mid),
+                                                       mid)
+    assert len(copies) == 61
+    assert p.log_lines(r"%s was already on the standby" % entry)
