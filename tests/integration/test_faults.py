@@ -21,7 +21,7 @@ import time
 
 from harness import (make_msg, message_id, assert_same_message,
                      assert_no_passwords_in_logs, wait_mirrored, wait_until,
-                     descendants, pid_alive)
+                     descendants, pid_alive, HarnessError)
 from fault_proxy import FaultProxy
 
 ALICE = "alice@primary.test"
@@ -622,9 +622,12 @@ def test_fault_queue_file_system_full(env):
     p, s = env.pair()
     mnt = os.path.join(env.dir, "statefs")
     os.makedirs(mnt)
-    subprocess.run(["mount", "-t", "tmpfs", "-o",
-                    "size=256k,mode=0700,uid=5000,gid=5000", "tmpfs", mnt],
-                   check=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                        "size=256k,mode=0700,uid=5000,gid=5000", "tmpfs",
+                        mnt], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise HarnessError("cannot mount a tmpfs (the test needs root with "
+                           "CAP_SYS_ADMIN): %s" % r.stdout.decode().strip())
     try:
         queue_fs_full(p, s, mnt)
     finally:
