@@ -19,6 +19,9 @@ N1, N2, ... bytes, one each (a connection that ends before its limit
 leaves it to the next one); once all are done, they forward. An item may
 also be a (mode, N) pair.
 
+.rate (bytes per second, default None: unlimited) slows down what the
+client sends, as a slow link to the standby would.
+
 The proxy sees TLS records, not IMAP: byte counts are on the wire.
 Counters: .connections, .faults (cuts or hangs done)."""
 
@@ -35,6 +38,7 @@ class FaultProxy:
         self.target = target
         self.mode = mode
         self._plan = []
+        self.rate = None
         self.connections = 0
         self.faults = 0
         self._lock = threading.Lock()
@@ -125,7 +129,7 @@ class FaultProxy:
                 return True
             r, _, _ = select.select([client, upstream], [], [], 0.1)
             for s in r:
-                data = s.recv(65536)
+                data = s.recv(16384)
                 if not data:
                     return hung or muted_until is not None
                 if hung:
@@ -147,6 +151,8 @@ class FaultProxy:
                             continue
                     sent += len(data)
                     upstream.sendall(data)
+                    if self.rate:
+                        time.sleep(len(data) / self.rate)
                 elif muted_until is None:
                     client.sendall(data)
         return hung
