@@ -282,9 +282,11 @@ static int standby_drain_prepare(struct standby_drain *drain, const char *id,
 			standby_drain_accepted(drain, item);
 			return 0;
 		}
-	} else if (standby_queue_entry_set_uncertain(qentry, TRUE,
-						     &error) < 0) {
-		/* without the mark a crash could cause a duplicate */
+	}
+	/* Marked (again) right before sending: without the mark a crash
+	   could cause a duplicate, and its time tells when the entry's
+	   last APPEND may have started (standby_drain_item_due()). */
+	if (standby_queue_entry_set_uncertain(qentry, TRUE, &error) < 0) {
 		e_error(drain->event, "%s", error);
 		return 0;
 	}
@@ -387,6 +389,23 @@ static void standby_drain_status(struct standby_drain *drain)
 		e_error(drain->event, "%s", error);
 }
 
+/* When an entry is due. An uncertain one waits until standby_timeout
+   (at most standby_max_backoff) has passed since it was marked: an APPEND
+   of a drain that died may still be on its way to the standby (a slow
+   link drains the dead connection's buffers), and a copy arriving after
+   this drain looked for it would be a duplicate. */
+static time_t standby_drain_item_due(struct standby_drain *drain,
+				     const struct standby_queue_item *item)
+{
+	time_t settled;
+
+	if (!item->uncertain)
+		return item->next_attempt;
+	settled = item->changed + I_MIN(drain->set->timeout_secs,
+					drain->set->max_backoff_secs);
+	return I_MAX(item->next_attempt, settled);
+}
+
 static void standby_drain_count_remaining(struct standby_drain *drain)
 {
 	ARRAY_TYPE(standby_queue_item) items;
@@ -403,11 +422,11 @@ static void standby_drain_count_remaining(struct standby_drain *drain)
 	drain->result->next_attempt = 0;
 	drain->result->oldest_queued = 0;
 	array_foreach(&items, item) {
-		time_t queued;
+		time_t queued, due = standby_drain_item_due(drain, item);
 
 		if (drain->result->next_attempt == 0 ||
-		    item->next_attempt < drain->result->next_attempt)
-			drain->result->next_attempt = item->next_attempt;
+		    due < drain->result->next_attempt)
+			drain->result->next_attempt = due;
 		if (standby_entry_id_get_time(item->id, &queued) == 0 &&
 		    (drain->result->oldest_queued == 0 ||
 		     queued < drain->result->oldest_queued))
@@ -453,7 +472,8 @@ static int standby_drain_list_due(struct standby_drain *drain, bool force,
 			       pool, &items, error_r) < 0)
 		return -1;
 	array_foreach(&items, item) {
-		if ((item->next_attempt <= ioloop_time || force) &&
+		if ((standby_drain_item_due(drain, item) <= ioloop_time ||
+		     force) &&
 		    hash_table_lookup(drain->tried, item->id) == NULL)
 			array_push_back(due, item);
 	}

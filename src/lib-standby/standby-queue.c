@@ -242,6 +242,7 @@ int standby_queue_list(struct standby_queue *queue,
 		item->id = p_strdup(pool, d->d_name);
 		item->next_attempt = st.st_mtime;
 		item->uncertain = (st.st_mode & 0200) == 0;
+		item->changed = st.st_ctime;
 		item->file_size = st.st_size;
 		errno = 0;
 	}
@@ -322,8 +323,9 @@ int standby_queue_entry_set_uncertain(struct standby_queue_entry *qentry,
 	mode_t mode = uncertain ? STANDBY_QUEUE_UNCERTAIN_MODE :
 		STANDBY_QUEUE_MODE;
 
-	if (qentry->uncertain == uncertain)
+	if (qentry->uncertain == uncertain && !uncertain)
 		return 0;
+	/* (a chmod to the same mode renews the ctime all the same) */
 	if (fchmod(qentry->fd, mode) < 0) {
 		*error_r = t_strdup_printf("fchmod(%s) failed: %m",
 					   qentry->path);

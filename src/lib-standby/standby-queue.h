@@ -27,6 +27,9 @@ struct standby_queue_item {
 	time_t next_attempt;
 	/* an APPEND may have been sent without a reply being seen */
 	bool uncertain;
+	/* the last change of the file's mode or times (ctime): for an
+	   uncertain entry, when it was marked or deferred */
+	time_t changed;
 	uoff_t file_size;
 };
 ARRAY_DEFINE_TYPE(standby_queue_item, struct standby_queue_item);
@@ -69,7 +72,8 @@ void standby_queue_entry_close(struct standby_queue_entry **qentry);
 struct istream *standby_queue_entry_get_body(struct standby_queue_entry *qentry);
 
 /* Mark the entry as possibly on the standby (before sending) / as
-   certainly not there (after a NO). */
+   certainly not there (after a NO). Marking an uncertain entry again
+   renews the mark's time (the file's ctime). */
 int standby_queue_entry_set_uncertain(struct standby_queue_entry *qentry,
 				      bool uncertain, const char **error_r);
 /* Schedule the next attempt at next_attempt. */
