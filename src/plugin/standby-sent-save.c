@@ -32,6 +32,10 @@
 
 /* leftovers of a process that died mid-command */
 #define STANDBY_SENT_SAVE_STALE_SECS (60 * 60)
+/* A larger message is not copied while it is saved (the copy would cost
+   more than the read-back it saves, and most likely nobody needs it):
+   the Sieve action reads it from the mailbox. */
+#define STANDBY_SENT_SAVE_MAX_SIZE (4 * 1024 * 1024)
 
 #define STANDBY_SENT_CONTEXT(obj) \
 	MODULE_CONTEXT(obj, standby_sent_storage_module)
@@ -104,6 +108,7 @@ standby_sent_capture_mail(struct standby_user *suser,
 	struct standby_sent_capture *cap;
 	struct istream *input;
 	const char *path, *error;
+	uoff_t size;
 
 	if (!standby_sent_stale_checked) {
 		standby_sent_stale_checked = TRUE;
@@ -120,6 +125,9 @@ standby_sent_capture_mail(struct standby_user *suser,
 			mailbox_get_last_internal_error(mail->box, NULL));
 		return;
 	}
+	if (i_stream_get_size(input, TRUE, &size) > 0 &&
+	    size > STANDBY_SENT_SAVE_MAX_SIZE)
+		return;
 	i_stream_seek(input, 0);
 	if (standby_sent_capture_write(path, input, &error) < 0) {
 		/* the Sieve action reads the message from the mailbox */
