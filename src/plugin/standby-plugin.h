@@ -16,9 +16,9 @@ struct standby_user {
 	/* NULL when the user is not mirrored (or the settings are bad) */
 	const struct standby_settings *set;
 	struct event *event;
-	/* Sent-mail captures of the last commit, removed at the next
+	/* Sent-mail captures of the last commit, freed at the next
 	   commit, and the commit in progress (standby-sent-save.c) */
-	ARRAY(char *) sent_captures;
+	ARRAY(struct standby_sent_copy *) sent_captures;
 	struct standby_sent_transaction *sent_commit;
 };
 

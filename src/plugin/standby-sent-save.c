@@ -5,10 +5,10 @@
    mailbox object. For Maildir, that object's first read of a message it
    has not synced rescans the mailbox directories and dovecot-uidlist, per
    APPEND, so the mirror made saving into a large Sent folder slower and
-   slower. Here the message is copied once while it is being saved (the
-   file is still at hand, nothing to look up), and renamed after its UID
-   as soon as the commit has assigned it, where the Sieve action finds it.
-   A capture that is missing only means the action reads the message from
+   slower. Here the message is copied into memory while it is being saved
+   (the file is still at hand, nothing to look up), and filed under its
+   UID as soon as the commit has assigned it, where the Sieve action finds
+   it (standby_sent_capture_get()). A capture that is missing only means the action reads the message from
    the mailbox as before; copies into \Sent (COPY, MOVE) take that path,
    too.
 
@@ -20,6 +20,7 @@
 
 #include "lib.h"
 #include "array.h"
+#include "buffer.h"
 #include "istream.h"
 #include "seq-range-array.h"
 #include "mail-storage-private.h"
@@ -28,30 +29,36 @@
 #include "standby-plugin.h"
 #include "standby-sent-save.h"
 
-#include <stdio.h>
-
-/* leftovers of a process that died mid-command */
-#define STANDBY_SENT_SAVE_STALE_SECS (60 * 60)
-/* A larger message is not copied while it is saved (the copy would cost
-   more than the read-back it saves, and most likely nobody needs it):
-   the Sieve action reads it from the mailbox. */
+/* A larger message is not copied while it is saved (most likely nobody
+   needs the copy, and memory is better spent elsewhere): the Sieve action
+   reads it from the mailbox. */
 #define STANDBY_SENT_SAVE_MAX_SIZE (4 * 1024 * 1024)
+/* Nor more than this in one transaction (MULTIAPPEND). */
+#define STANDBY_SENT_SAVE_MAX_TRANSACTION_SIZE (16 * 1024 * 1024)
 
 #define STANDBY_SENT_CONTEXT(obj) \
 	MODULE_CONTEXT(obj, standby_sent_storage_module)
 #define STANDBY_SENT_CONTEXT_REQUIRE(obj) \
 	MODULE_CONTEXT_REQUIRE(obj, standby_sent_storage_module)
 
+/* a copy taken while saving, before the commit assigned its UID */
 struct standby_sent_capture {
 	unsigned int save_index;
-	const char *temp_path;
+	buffer_t *data;
+};
+
+/* a copy after the commit, found by the Sieve action */
+struct standby_sent_copy {
+	char *vname;
+	uint32_t uid_validity, uid;
+	buffer_t *data;
 };
 
 struct standby_sent_transaction {
 	union mailbox_transaction_module_context module_ctx;
 	pool_t pool;
-	unsigned int id;
 	ARRAY(struct standby_sent_capture) captures;
+	size_t captured_size;
 
 	/* while committing: */
 	struct mail_transaction_commit_changes *changes;
@@ -62,24 +69,18 @@ struct standby_sent_transaction {
 
 static MODULE_CONTEXT_DEFINE_INIT(standby_sent_storage_module,
 				  &mail_storage_module_register);
-static unsigned int standby_sent_transaction_counter = 0;
-static bool standby_sent_stale_checked = FALSE;
 
 static void standby_sent_transaction_free(struct standby_sent_transaction **_st)
 {
 	struct standby_sent_transaction *st = *_st;
+	struct standby_sent_capture *cap;
 
 	*_st = NULL;
+	array_foreach_modifiable(&st->captures, cap) {
+		if (cap->data != NULL)
+			buffer_free(&cap->data);
+	}
 	pool_unref(&st->pool);
-}
-
-static void
-standby_sent_transaction_unlink(struct standby_sent_transaction *st)
-{
-	const struct standby_sent_capture *cap;
-
-	array_foreach(&st->captures, cap)
-		i_unlink_if_exists(cap->temp_path);
 }
 
 static struct standby_sent_transaction *
@@ -93,10 +94,43 @@ standby_sent_transaction_get(struct mailbox_transaction_context *t)
 	pool = pool_alloconly_create("standby sent captures", 512);
 	st = p_new(pool, struct standby_sent_transaction, 1);
 	st->pool = pool;
-	st->id = ++standby_sent_transaction_counter;
 	p_array_init(&st->captures, pool, 4);
 	MODULE_CONTEXT_SET(t, standby_sent_storage_module, st);
 	return st;
+}
+
+/* Read input from the start into a new buffer, or return NULL. */
+static buffer_t *
+standby_sent_read(struct standby_user *suser, struct istream *input,
+		  size_t size)
+{
+	const unsigned char *data;
+	buffer_t *buf;
+	size_t dsize;
+	int ret;
+
+	buf = buffer_create_dynamic(default_pool, size);
+	i_stream_seek(input, 0);
+	while ((ret = i_stream_read_more(input, &data, &dsize)) > 0) {
+		if (buf->used + dsize > size) {
+			/* the message grew meanwhile: not the one saved */
+			ret = 0;
+			break;
+		}
+		buffer_append(buf, data, dsize);
+		i_stream_skip(input, dsize);
+	}
+	if (input->stream_errno != 0) {
+		e_warning(suser->event, "Sent mail not captured: "
+			  "read(%s) failed: %s", i_stream_get_name(input),
+			  i_stream_get_error(input));
+		ret = 0;
+	}
+	if (ret == 0 || buf->used != size) {
+		buffer_free(&buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static void
@@ -107,36 +141,26 @@ standby_sent_capture_mail(struct standby_user *suser,
 	struct standby_sent_transaction *st;
 	struct standby_sent_capture *cap;
 	struct istream *input;
-	const char *path, *error;
+	buffer_t *data;
 	uoff_t size;
 
-	if (!standby_sent_stale_checked) {
-		standby_sent_stale_checked = TRUE;
-		standby_sent_capture_cleanup(suser->set->state_dir,
-					     STANDBY_SENT_SAVE_STALE_SECS,
-					     suser->event);
-	}
-
 	st = standby_sent_transaction_get(t);
-	path = standby_sent_capture_temp_path(suser->set->state_dir, st->id,
-					      save_index);
 	if (mail_get_stream(mail, NULL, NULL, &input) < 0) {
 		e_debug(suser->event, "Sent mail not captured: %s",
 			mailbox_get_last_internal_error(mail->box, NULL));
 		return;
 	}
-	if (i_stream_get_size(input, TRUE, &size) > 0 &&
-	    size > STANDBY_SENT_SAVE_MAX_SIZE)
+	if (i_stream_get_size(input, TRUE, &size) <= 0 ||
+	    size > STANDBY_SENT_SAVE_MAX_SIZE ||
+	    st->captured_size + size > STANDBY_SENT_SAVE_MAX_TRANSACTION_SIZE)
 		return;
-	i_stream_seek(input, 0);
-	if (standby_sent_capture_write(path, input, &error) < 0) {
-		/* the Sieve action reads the message from the mailbox */
-		e_warning(suser->event, "Sent mail not captured: %s", error);
+	data = standby_sent_read(suser, input, size);
+	if (data == NULL)
 		return;
-	}
+	st->captured_size += size;
 	cap = array_append_space(&st->captures);
 	cap->save_index = save_index;
-	cap->temp_path = p_strdup(st->pool, path);
+	cap->data = data;
 }
 
 static int standby_sent_save_finish(struct mail_save_context *ctx)
@@ -161,17 +185,16 @@ static int standby_sent_save_finish(struct mail_save_context *ctx)
 	return 0;
 }
 
-/* Rename the captures after their UIDs, once the commit has assigned
+/* File the captures under their UIDs, once the commit has assigned
    them. */
 static void
 standby_sent_name_captures(struct standby_user *suser,
 			   struct standby_sent_transaction *st)
 {
 	const struct mail_transaction_commit_changes *changes = st->changes;
-	const struct standby_sent_capture *cap;
+	struct standby_sent_capture *cap;
+	struct standby_sent_copy *copy;
 	struct seq_range_iter iter;
-	const char *path;
-	char *owned;
 	uint32_t uid;
 
 	if (st->named || changes->pool == NULL ||
@@ -180,22 +203,16 @@ standby_sent_name_captures(struct standby_user *suser,
 	st->named = TRUE;
 
 	seq_range_array_iter_init(&iter, &changes->saved_uids);
-	array_foreach(&st->captures, cap) {
-		if (!seq_range_array_iter_nth(&iter, cap->save_index, &uid)) {
-			i_unlink_if_exists(cap->temp_path);
+	array_foreach_modifiable(&st->captures, cap) {
+		if (!seq_range_array_iter_nth(&iter, cap->save_index, &uid))
 			continue;
-		}
-		path = standby_sent_capture_path(suser->set->state_dir,
-						 st->vname,
-						 changes->uid_validity, uid);
-		if (rename(cap->temp_path, path) < 0) {
-			e_warning(suser->event, "rename(%s, %s) failed: %m",
-				  cap->temp_path, path);
-			i_unlink_if_exists(cap->temp_path);
-			continue;
-		}
-		owned = i_strdup(path);
-		array_push_back(&suser->sent_captures, &owned);
+		copy = i_new(struct standby_sent_copy, 1);
+		copy->vname = i_strdup(st->vname);
+		copy->uid_validity = changes->uid_validity;
+		copy->uid = uid;
+		copy->data = cap->data;
+		cap->data = NULL;
+		array_push_back(&suser->sent_captures, &copy);
 	}
 }
 
@@ -228,8 +245,6 @@ standby_sent_transaction_commit(struct mailbox_transaction_context *t,
 	if (ret == 0) T_BEGIN {
 		standby_sent_name_captures(suser, st);
 	} T_END;
-	if (!st->named)
-		standby_sent_transaction_unlink(st);
 	suser->sent_commit = prev_commit;
 	standby_sent_transaction_free(&st);
 	return ret;
@@ -243,10 +258,8 @@ standby_sent_transaction_rollback(struct mailbox_transaction_context *t)
 	struct standby_sent_transaction *st = STANDBY_SENT_CONTEXT(t);
 
 	sbox->super.transaction_rollback(t);
-	if (st != NULL) {
-		standby_sent_transaction_unlink(st);
+	if (st != NULL)
 		standby_sent_transaction_free(&st);
-	}
 }
 
 void standby_sent_save_mailbox_allocated(struct mailbox *box)
@@ -280,19 +293,43 @@ void standby_sent_save_mailbox_allocated(struct mailbox *box)
 
 void standby_sent_save_user_cleanup(struct standby_user *suser)
 {
-	char *path;
+	struct standby_sent_copy *copy;
 
-	while (array_count(&suser->sent_captures) > 0) {
-		path = array_idx_elem(&suser->sent_captures,
-				      array_count(&suser->sent_captures) - 1);
-		array_pop_back(&suser->sent_captures);
-		i_unlink_if_exists(path);
-		i_free(path);
+	array_foreach_elem(&suser->sent_captures, copy) {
+		buffer_free(&copy->data);
+		i_free(copy->vname);
+		i_free(copy);
 	}
+	array_clear(&suser->sent_captures);
 }
 
 void standby_sent_save_user_deinit(struct standby_user *suser)
 {
 	standby_sent_save_user_cleanup(suser);
 	array_free(&suser->sent_captures);
+}
+
+struct istream *standby_sent_capture_get(struct mail *mail)
+{
+	struct mail_user *user = mail->box->storage->user;
+	struct standby_user *suser = STANDBY_USER_CONTEXT(user);
+	struct standby_sent_copy *copy;
+	struct mailbox_status status;
+	const char *vname;
+
+	if (suser == NULL || array_count(&suser->sent_captures) == 0)
+		return NULL;
+	mailbox_get_open_status(mail->box, STATUS_UIDVALIDITY, &status);
+	vname = mailbox_get_vname(mail->box);
+	array_foreach_elem(&suser->sent_captures, copy) {
+		/* A user has one \Sent mailbox, but two sessions may save
+		   into two mailboxes with the same UIDVALIDITY */
+		if (copy->uid == mail->uid &&
+		    copy->uid_validity == status.uidvalidity &&
+		    strcmp(copy->vname, vname) == 0) {
+			return i_stream_create_copy_from_data(
+				copy->data->data, copy->data->used);
+		}
+	}
+	return NULL;
 }

@@ -10,6 +10,8 @@
 #include "mail-storage.h"
 #include "mail-user.h"
 #include "mail-storage-settings.h"
+#include "mail-storage-service.h"
+#include "module-dir.h"
 #include "raw-storage.h"
 
 #include "sieve-common.h"
@@ -611,26 +613,23 @@ act_mirror_flags_with_own(struct mail *mail, const char *const *flags)
    into \Sent (standby-sent-capture.h), or NULL: then the message is read
    from the mailbox. */
 static struct istream *
-act_mirror_open_capture(struct event *event,
-			const struct standby_settings *set, struct mail *mail,
-			const char **path_r)
+act_mirror_get_capture(struct event *event, struct mail *mail)
 {
-	struct mailbox_status status;
+	standby_sent_capture_get_func_t *capture_get;
+	struct module *module;
 	struct istream *input;
-	const char *path, *error;
-	int ret;
 
-	mailbox_get_open_status(mail->box, STATUS_UIDVALIDITY, &status);
-	path = standby_sent_capture_path(set->state_dir,
-					 mailbox_get_vname(mail->box),
-					 status.uidvalidity, mail->uid);
-	ret = standby_sent_capture_open(path, &input, &error);
-	if (ret < 0)
-		e_warning(event, "%s: reading the message instead", error);
-	if (ret <= 0)
+	module = module_dir_find(mail_storage_service_modules,
+				 STANDBY_SENT_CAPTURE_MODULE);
+	if (module == NULL)
 		return NULL;
-	e_debug(event, "Queueing the copy taken while saving (%s)", path);
-	*path_r = path;
+	capture_get = module_get_symbol_quiet(module,
+					      STANDBY_SENT_CAPTURE_FUNC);
+	if (capture_get == NULL)
+		return NULL;
+	input = capture_get(mail);
+	if (input != NULL)
+		e_debug(event, "Queueing the copy taken while saving");
 	return input;
 }
 
@@ -648,7 +647,7 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	struct standby_entry entry;
 	struct istream *input;
 	struct mail *mail;
-	const char *capture_path, *error;
+	const char *error;
 	int ret;
 
 	if (user == NULL) {
@@ -690,9 +689,8 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	entry.internal_date = ctx->received_date;
 	entry.tz_offset_mins = 0;
 
-	capture_path = NULL;
 	if (direction == STANDBY_DIRECTION_OUTGOING)
-		input = act_mirror_open_capture(event, set, mail, &capture_path);
+		input = act_mirror_get_capture(event, mail);
 	else
 		input = NULL;
 	if (input == NULL) {
@@ -711,8 +709,6 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	ret = standby_queue_add(queue, &entry, input, &error);
 	standby_queue_deinit(&queue);
 	i_stream_unref(&input);
-	if (capture_path != NULL)
-		i_unlink_if_exists(capture_path);
 	if (ret < 0) {
 		act_mirror_queue_failed(event, set, ctx, direction, error);
 		return;
