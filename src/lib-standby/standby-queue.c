@@ -150,10 +150,6 @@ standby_queue_write_file(int fd, const char *path,
 		*error_r = t_strdup_printf("pwrite(%s) failed: %m", path);
 		return -1;
 	}
-	if (fdatasync(fd) < 0) {
-		*error_r = t_strdup_printf("fdatasync(%s) failed: %m", path);
-		return -1;
-	}
 	return 0;
 }
 
@@ -180,22 +176,42 @@ int standby_queue_add(struct standby_queue *queue,
 		return -1;
 	}
 	ret = standby_queue_write_file(fd, tmp_path, entry, input, error_r);
-	if (close(fd) < 0 && ret == 0) {
-		*error_r = t_strdup_printf("close(%s) failed: %m", tmp_path);
-		ret = -1;
-	}
 	if (ret == 0 && rename(tmp_path, path) < 0) {
 		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
 					   tmp_path, path);
 		ret = -1;
 	}
 	if (ret < 0) {
+		i_close_fd(&fd);
 		i_unlink_if_exists(tmp_path);
 		return -1;
 	}
-	/* the rename must survive a crash as well */
-	return standby_fsync_dir(standby_queue_path(queue, "queue", NULL),
-				 error_r);
+	/* The entry is complete before it is renamed, so no reader sees a
+	   part of it; the syncs come after the rename, so that a journaling
+	   file system commits the file and its name in one go (the
+	   directory's fsync then finds nothing left to write) instead of
+	   one commit each. A crash before they return can leave a torn
+	   entry in the queue, which the drain sets aside as a dead letter:
+	   the delivery or APPEND it belonged to had not succeeded yet. */
+	if (fdatasync(fd) < 0) {
+		*error_r = t_strdup_printf("fdatasync(%s) failed: %m", path);
+		ret = -1;
+	}
+	if (close(fd) < 0 && ret == 0) {
+		*error_r = t_strdup_printf("close(%s) failed: %m", path);
+		ret = -1;
+	}
+	if (ret == 0) {
+		ret = standby_fsync_dir(standby_queue_path(queue, "queue",
+							   NULL), error_r);
+	}
+	if (ret < 0) {
+		/* not known to be durable: the caller reports a failure,
+		   so the entry must not be sent either */
+		i_unlink_if_exists(path);
+		return -1;
+	}
+	return 0;
 }
 
 static int standby_queue_item_cmp(const struct standby_queue_item *i1,

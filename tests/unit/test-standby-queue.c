@@ -125,6 +125,13 @@ static void corrupt_truncate_header(int fd, off_t size ATTR_UNUSED)
 	i_assert(ftruncate(fd, 30) == 0);
 }
 
+/* a crash right after the entry was renamed into the queue, before its
+   data reached the disk */
+static void corrupt_empty(int fd, off_t size ATTR_UNUSED)
+{
+	i_assert(ftruncate(fd, 0) == 0);
+}
+
 static void corrupt_end_record(int fd, off_t size)
 {
 	i_assert(pwrite(fd, "X", 1, size - 3) == 1);
@@ -153,6 +160,8 @@ static void test_standby_queue_torn(void)
 		     corrupt_truncate_body, "torn entry");
 	test_corrupt(queue, test_add(queue, body, "", NULL),
 		     corrupt_truncate_header, "truncated header");
+	test_corrupt(queue, test_add(queue, body, "", NULL),
+		     corrupt_empty, "");
 	test_corrupt(queue, test_add(queue, body, "", NULL),
 		     corrupt_end_record, "no END record");
 	test_corrupt(queue, test_add(queue, body, "", NULL),
