@@ -36,6 +36,11 @@ struct standby_drain {
 	enum standby_drain_flags flags;
 	/* per-batch data: the opened entries */
 	pool_t batch_pool;
+	/* the batch's accepted entries: their ledger lines are written,
+	   and once they are synced (one fdatasync per batch) the entries
+	   are removed (standby_drain_accepted_flush()) */
+	struct standby_ledger_writer *ledger;
+	ARRAY_TYPE(const_string) accepted_ids;
 	/* entry ids this run has tried (never twice in one run) */
 	HASH_TABLE(char *, char *) tried;
 	struct event *event;
@@ -158,7 +163,20 @@ static void standby_drain_item_free(struct standby_drain_item *item)
 		standby_queue_entry_close(&item->qentry);
 }
 
-/* The standby has the entry: record it and remove it from the queue. */
+static int
+standby_drain_ledger_add(struct standby_drain *drain,
+			 const struct standby_ledger_record *rec,
+			 const char **error_r)
+{
+	if (drain->ledger == NULL &&
+	    standby_ledger_writer_open(drain->set->state_dir, &drain->ledger,
+				       error_r) < 0)
+		return -1;
+	return standby_ledger_writer_add(drain->ledger, rec, error_r);
+}
+
+/* The standby has the entry: record it in the ledger; it is removed from
+   the queue when the batch's records are synced. */
 static void standby_drain_accepted(struct standby_drain *drain,
 				   struct standby_drain_item *item)
 {
@@ -182,7 +200,7 @@ static void standby_drain_accepted(struct standby_drain *drain,
 			entry->id, error);
 		rec.sha256_hex = "";
 	}
-	ret = standby_ledger_append(drain->set->state_dir, &rec, &error);
+	ret = standby_drain_ledger_add(drain, &rec, &error);
 	if (ret < 0 && ENOSPACE(errno)) {
 		/* The file system is full, maybe of the queue itself: the
 		   entry's file makes room for its line. Without the line,
@@ -196,19 +214,35 @@ static void standby_drain_accepted(struct standby_drain *drain,
 					    &remove_error) == 0) {
 			/* (a failure is logged by the removal below) */
 			removed = TRUE;
-			ret = standby_ledger_append(drain->set->state_dir,
-						    &rec, &error);
+			ret = standby_drain_ledger_add(drain, &rec, &error);
 		}
 	}
 	if (ret < 0)
 		e_error(drain->event, "%s", error);
-	/* A failed unlink would send it again: the uncertain mark makes the
-	   next attempt find the copy first, so no duplicate either way. */
-	if (!removed &&
-	    standby_queue_remove_id(drain->queue, entry->id, &error) < 0)
-		e_error(drain->event, "%s", error);
+	if (!removed) {
+		const char *id = p_strdup(drain->batch_pool, entry->id);
+
+		array_push_back(&drain->accepted_ids, &id);
+	}
 	drain->result->sent++;
 	standby_drain_event_finished(drain, entry, item->append.mailbox, NULL);
+}
+
+/* Sync the batch's ledger lines, then remove their entries. */
+static void standby_drain_accepted_flush(struct standby_drain *drain)
+{
+	const char *id, *error;
+
+	if (drain->ledger != NULL &&
+	    standby_ledger_writer_finish(&drain->ledger, &error) < 0)
+		e_error(drain->event, "%s", error);
+	/* A failed unlink would send it again: the uncertain mark makes the
+	   next attempt find the copy first, so no duplicate either way. */
+	array_foreach_elem(&drain->accepted_ids, id) {
+		if (standby_queue_remove_id(drain->queue, id, &error) < 0)
+			e_error(drain->event, "%s", error);
+	}
+	array_clear(&drain->accepted_ids);
 }
 
 static const char *
@@ -344,6 +378,7 @@ static void standby_drain_batch(struct standby_drain *drain,
 
 	i_assert(count <= STANDBY_DRAIN_BATCH);
 	drain->batch_pool = pool_alloconly_create("standby drain batch", 4096);
+	p_array_init(&drain->accepted_ids, drain->batch_pool, count);
 	for (i = 0; i < count && !drain->disconnected; i++) {
 		ret = standby_drain_prepare(drain, items[i].id, &batch[n]);
 		if (ret > 0) {
@@ -363,6 +398,7 @@ static void standby_drain_batch(struct standby_drain *drain,
 		standby_drain_item_result(drain, &batch[i]);
 		standby_drain_item_free(&batch[i]);
 	}
+	standby_drain_accepted_flush(drain);
 	pool_unref(&drain->batch_pool);
 }
 

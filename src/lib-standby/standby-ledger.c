@@ -18,50 +18,88 @@
 
 #define STANDBY_STATE_FILE_MODE 0600
 
-int standby_ledger_append(const char *state_dir,
-			  const struct standby_ledger_record *rec,
-			  const char **error_r)
-{
-	const char *path = t_strconcat(state_dir, "/ledger", NULL);
-	string_t *line = t_str_new(256);
-	struct stat st;
-	int fd, ret = 0, saved_errno = 0;
+struct standby_ledger_writer {
+	char *path;
+	int fd;
+};
 
-	str_printfa(line, "%s\t%s\t%u\t%u\t%"PRIuUOFF_T"\t%s\t%ld\t%s\n",
-		    rec->id, str_tabescape(rec->mailbox), rec->uidvalidity,
-		    rec->uid, rec->size, rec->sha256_hex,
-		    (long)rec->accepted, rec->direction);
+int standby_ledger_writer_open(const char *state_dir,
+			       struct standby_ledger_writer **writer_r,
+			       const char **error_r)
+{
+	struct standby_ledger_writer *writer;
+	const char *path = t_strconcat(state_dir, "/ledger", NULL);
+	int fd;
+
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT,
 		  STANDBY_STATE_FILE_MODE);
 	if (fd == -1) {
 		*error_r = t_strdup_printf("open(%s) failed: %m", path);
 		return -1;
 	}
+	writer = i_new(struct standby_ledger_writer, 1);
+	writer->path = i_strdup(path);
+	writer->fd = fd;
+	*writer_r = writer;
+	return 0;
+}
+
+int standby_ledger_writer_add(struct standby_ledger_writer *writer,
+			      const struct standby_ledger_record *rec,
+			      const char **error_r)
+{
+	string_t *line = t_str_new(256);
+	struct stat st;
+	int saved_errno;
+
+	str_printfa(line, "%s\t%s\t%u\t%u\t%"PRIuUOFF_T"\t%s\t%ld\t%s\n",
+		    rec->id, str_tabescape(rec->mailbox), rec->uidvalidity,
+		    rec->uid, rec->size, rec->sha256_hex,
+		    (long)rec->accepted, rec->direction);
 	/* one drain per user at a time (drain.lock): nobody else appends */
-	if (fstat(fd, &st) < 0) {
+	if (fstat(writer->fd, &st) < 0) {
+		*error_r = t_strdup_printf("fstat(%s) failed: %m",
+					   writer->path);
+		return -1;
+	}
+	if (write_full(writer->fd, str_data(line), str_len(line)) < 0) {
 		saved_errno = errno;
-		*error_r = t_strdup_printf("fstat(%s) failed: %m", path);
-		ret = -1;
-	} else if (write_full(fd, str_data(line), str_len(line)) < 0) {
-		saved_errno = errno;
-		*error_r = t_strdup_printf("write(%s) failed: %m", path);
-		ret = -1;
+		*error_r = t_strdup_printf("write(%s) failed: %m",
+					   writer->path);
 		/* no half line: the next record would be glued to it, and
 		   both lost */
-		if (ftruncate(fd, st.st_size) < 0) {
+		if (ftruncate(writer->fd, st.st_size) < 0) {
 			*error_r = t_strdup_printf(
-				"%s, ftruncate(%s) failed: %m", *error_r, path);
+				"%s, ftruncate(%s) failed: %m", *error_r,
+				writer->path);
 		}
-	} else if (fdatasync(fd) < 0) {
+		errno = saved_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int standby_ledger_writer_finish(struct standby_ledger_writer **_writer,
+				 const char **error_r)
+{
+	struct standby_ledger_writer *writer = *_writer;
+	int ret = 0, saved_errno = 0;
+
+	*_writer = NULL;
+	if (fdatasync(writer->fd) < 0) {
 		saved_errno = errno;
-		*error_r = t_strdup_printf("fdatasync(%s) failed: %m", path);
+		*error_r = t_strdup_printf("fdatasync(%s) failed: %m",
+					   writer->path);
 		ret = -1;
 	}
-	if (close(fd) < 0 && ret == 0) {
+	if (close(writer->fd) < 0 && ret == 0) {
 		saved_errno = errno;
-		*error_r = t_strdup_printf("close(%s) failed: %m", path);
+		*error_r = t_strdup_printf("close(%s) failed: %m",
+					   writer->path);
 		ret = -1;
 	}
+	i_free(writer->path);
+	i_free(writer);
 	if (ret < 0)
 		errno = saved_errno;
 	return ret;

@@ -18,12 +18,20 @@ struct standby_ledger_record {
 	const char *direction;
 };
 
-/* Append one record (fdatasync'd). Returns 0, or -1 with *error_r and
-   errno (ENOSPC/EDQUOT: the file system is full); a failed write leaves
-   no partial line behind. */
-int standby_ledger_append(const char *state_dir,
-			  const struct standby_ledger_record *rec,
-			  const char **error_r);
+/* Append records: open, add each (written, not synced yet; -1 with
+   *error_r and errno, ENOSPC/EDQUOT: the file system is full; a failed
+   write leaves no partial line behind), finish (fdatasync and close; the
+   writer is freed also on failure). One drain per user writes at a
+   time (drain.lock). */
+struct standby_ledger_writer;
+int standby_ledger_writer_open(const char *state_dir,
+			       struct standby_ledger_writer **writer_r,
+			       const char **error_r);
+int standby_ledger_writer_add(struct standby_ledger_writer *writer,
+			      const struct standby_ledger_record *rec,
+			      const char **error_r);
+int standby_ledger_writer_finish(struct standby_ledger_writer **writer,
+				 const char **error_r);
 
 ARRAY_DEFINE_TYPE(standby_ledger_record, struct standby_ledger_record);
 /* Read every record, oldest first. Fields after the eighth are ignored
