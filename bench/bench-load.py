@@ -454,6 +454,12 @@ class Bench:
         prog.start()
         t0, t1, lat, expected, fails, client_s = self.deliver(
             users, n, "%s%d" % (variant[0], rep), progress=prog)
+        # what the bench itself (its samplers, in this process) took
+        # while the messages were delivered: it competes for the 2 cores
+        c_end = os.times()
+        r["monitor_delivery_s"] = max(0.0, (
+            c_end.user + c_end.system - c0[1].user - c0[1].system) -
+            client_s)
         ok = sum(len(v) for v in expected.values())
         r.update(t0=t0, t1=t1, n=n, ok=ok, fails=len(fails),
                  rate=ok / (t1 - t0), p50=statistics.median(lat),
@@ -743,6 +749,10 @@ class Bench:
             for r in self.res[v]:
                 print("%-40s %s" % ("    %s rep %d" % (v, r["rep"]), " ".join(
                     "%9.1f" % r["cpu"][k] for k in keys)))
+        for v in VARIANTS:
+            print("%-40s %s" % (
+                "    %s: monitor during delivery, s" % v, " ".join(
+                    "%.1f" % r["monitor_delivery_s"] for r in self.res[v])))
         print("%-40s %s" % ("CPU ms per message (median)", " ".join(
             "%9s" % k for k in keys)))
         for v in VARIANTS:
