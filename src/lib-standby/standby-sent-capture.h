@@ -19,14 +19,16 @@ struct istream;
    without it, sievec, the Sieve test tool), so the action finds the
    mail plugin's function by name among the loaded mail plugins
    (module_get_symbol()) and reads the message from the mailbox when
-   there is none. A copy lives until the next commit of the same user. */
+   there is none. A copy is freed when the action takes it, or once the
+   scripts of its commit have run. */
 
 /* The module name of the mail plugin and the name of its function. */
 #define STANDBY_SENT_CAPTURE_MODULE "standby"
 #define STANDBY_SENT_CAPTURE_FUNC "standby_sent_capture_get"
 
-/* Returns a new stream over the copy of mail (taken while it was saved
-   into \Sent, and still kept), or NULL. */
+/* Returns a stream over the copy of mail (taken while it was saved into
+   \Sent, and still kept), which the caller owns; the copy is gone from
+   the mail plugin then. Returns NULL when there is none. */
 typedef struct istream *standby_sent_capture_get_func_t(struct mail *mail);
 
 #endif

@@ -16,8 +16,9 @@ struct standby_user {
 	/* NULL when the user is not mirrored (or the settings are bad) */
 	const struct standby_settings *set;
 	struct event *event;
-	/* Sent-mail captures of the last commit, freed at the next
-	   commit, and the commit in progress (standby-sent-save.c) */
+	/* Sent-mail captures of the last commit, until the mirror action
+	   takes them or the scripts are done, and the commit in progress
+	   (standby-sent-save.c) */
 	ARRAY(struct standby_sent_copy *) sent_captures;
 	struct standby_sent_transaction *sent_commit;
 };

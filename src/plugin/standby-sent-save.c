@@ -8,15 +8,17 @@
    slower. Here the message is copied into memory while it is being saved
    (the file is still at hand, nothing to look up), and filed under its
    UID as soon as the commit has assigned it, where the Sieve action finds
-   it (standby_sent_capture_get()). A capture that is missing only means the action reads the message from
-   the mailbox as before; copies into \Sent (COPY, MOVE) take that path,
-   too.
+   it (standby_sent_capture_get(), which hands the copy over). A capture
+   that is missing only means the action reads the message from the
+   mailbox as before; copies into \Sent (COPY, MOVE) take that path, too.
 
    imapsieve runs the scripts inside its transaction_commit(), which this
    plugin's wraps (plugins loaded first are the outer ones). So the UIDs
    are taken from the commit's changes when imapsieve allocates its
    second mailbox object, after the inner commit filled them in and before
-   any script runs; or, without imapsieve, when the commit returns. */
+   any script runs, and the copies no rule took are freed when the commit
+   returns. With imapsieve as the outer plugin (or none), the copies are
+   named when the commit returns and kept until the user's next commit. */
 
 #include "lib.h"
 #include "array.h"
@@ -242,7 +244,14 @@ standby_sent_transaction_commit(struct mailbox_transaction_context *t,
 
 	/* t is freed by the commit */
 	ret = sbox->super.transaction_commit(t, changes_r);
-	if (ret == 0) T_BEGIN {
+	if (st->named) {
+		/* imapsieve ran its scripts inside this commit: the copies
+		   that no rule took are not needed any more */
+		standby_sent_save_user_cleanup(suser);
+	} else if (ret == 0) T_BEGIN {
+		/* imapsieve runs after this commit returns (its plugin is
+		   the outer one), or not at all: the copies wait for it
+		   until the next commit */
 		standby_sent_name_captures(suser, st);
 	} T_END;
 	suser->sent_commit = prev_commit;
@@ -291,15 +300,22 @@ void standby_sent_save_mailbox_allocated(struct mailbox *box)
 	MODULE_CONTEXT_SET_SELF(box, standby_sent_storage_module, sbox);
 }
 
+static void standby_sent_copy_free(struct standby_sent_copy **_copy)
+{
+	struct standby_sent_copy *copy = *_copy;
+
+	*_copy = NULL;
+	buffer_free(&copy->data);
+	i_free(copy->vname);
+	i_free(copy);
+}
+
 void standby_sent_save_user_cleanup(struct standby_user *suser)
 {
 	struct standby_sent_copy *copy;
 
-	array_foreach_elem(&suser->sent_captures, copy) {
-		buffer_free(&copy->data);
-		i_free(copy->vname);
-		i_free(copy);
-	}
+	array_foreach_elem(&suser->sent_captures, copy)
+		standby_sent_copy_free(&copy);
 	array_clear(&suser->sent_captures);
 }
 
@@ -315,21 +331,30 @@ struct istream *standby_sent_capture_get(struct mail *mail)
 	struct standby_user *suser = STANDBY_USER_CONTEXT(user);
 	struct standby_sent_copy *copy;
 	struct mailbox_status status;
+	struct istream *input;
 	const char *vname;
+	unsigned int i, count;
 
 	if (suser == NULL || array_count(&suser->sent_captures) == 0)
 		return NULL;
 	mailbox_get_open_status(mail->box, STATUS_UIDVALIDITY, &status);
 	vname = mailbox_get_vname(mail->box);
-	array_foreach_elem(&suser->sent_captures, copy) {
+	count = array_count(&suser->sent_captures);
+	for (i = 0; i < count; i++) {
+		copy = array_idx_elem(&suser->sent_captures, i);
 		/* A user has one \Sent mailbox, but two sessions may save
 		   into two mailboxes with the same UIDVALIDITY */
 		if (copy->uid == mail->uid &&
 		    copy->uid_validity == status.uidvalidity &&
-		    strcmp(copy->vname, vname) == 0) {
-			return i_stream_create_copy_from_data(
-				copy->data->data, copy->data->used);
-		}
+		    strcmp(copy->vname, vname) == 0)
+			break;
 	}
-	return NULL;
+	if (i == count)
+		return NULL;
+	/* taken: a second action for the same message reads the mailbox */
+	input = i_stream_create_copy_from_data(copy->data->data,
+					       copy->data->used);
+	array_delete(&suser->sent_captures, i, 1);
+	standby_sent_copy_free(&copy);
+	return input;
 }
