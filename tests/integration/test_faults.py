@@ -10,6 +10,7 @@ Each issue-6 scenario prints one line
 (delivered: the delivered messages that should mirror)."""
 
 import collections
+import contextlib
 import json
 import os
 import random
@@ -108,13 +109,21 @@ def sigkill_during_drain(env, which, kills_wanted, fault_name=None):
         return
     # the drain to the standby runs at 400 KB/s, so that it lasts long
     # enough for 20 kills however fast the machine is
+    with slow_link_pair(env, 400000) as (p, s):
+        sigkill_during_drain_real(p, s, which, kills_wanted, fault_name)
+
+
+@contextlib.contextmanager
+def slow_link_pair(env, rate):
+    """A primary (not started) and a standby, the primary's drains going
+    through a FaultProxy that forwards at rate bytes/s."""
     proxy = FaultProxy(mode="forward")
-    proxy.rate = 400000
+    proxy.rate = rate
     try:
         p, s = env.pair(start=False, settings={
             "standby_port": str(proxy.port)})
         proxy.target = s.ports["imaps"]
-        sigkill_during_drain_real(p, s, which, kills_wanted, fault_name)
+        yield p, s
     finally:
         proxy.close()
 
@@ -551,15 +560,8 @@ def test_fault_primary_restarted_during_drain(env):
     restarted twice while the worker drains 300 entries; mail delivered
     after each restart mirrors as well."""
     # a link of 400 KB/s: the drain of 5 MB lasts past the restarts
-    proxy = FaultProxy(mode="forward")
-    proxy.rate = 400000
-    try:
-        p, s = env.pair(start=False, settings={
-            "standby_port": str(proxy.port)})
-        proxy.target = s.ports["imaps"]
+    with slow_link_pair(env, 400000) as (p, s):
         primary_restarted(p, s)
-    finally:
-        proxy.close()
 
 
 def primary_restarted(p, s):
