@@ -16,17 +16,13 @@
 #include "array.h"
 #include "hash.h"
 #include "str.h"
-#include "ioloop.h"
-#include "istream.h"
-#include "mail-namespace.h"
 #include "mail-storage.h"
-#include "mail-search-build.h"
-#include "mailbox-list-iter.h"
 #include "doveadm-print.h"
 #include "standby-settings.h"
 #include "standby-ledger.h"
 #include "standby-entry.h"
 #include "standby-queue.h"
+#include "standby-requeue.h"
 #include "standby-poke.h"
 #include "standby-hash.h"
 #include "standby-imap.h"
@@ -205,105 +201,41 @@ static int verify_folder(struct verify_folder *vf, struct standby_imap *imap,
    again. Returns the number queued. */
 static unsigned int
 verify_repair(struct doveadm_standby_cmd_context *ctx, struct mail_user *user,
-	      ARRAY_TYPE(const_string) *unused ATTR_UNUSED,
 	      struct verify_record *const *bad, unsigned int bad_count)
 {
-	static const char *const patterns[] = { "*", NULL };
 	static const char *const no_flags[] = { NULL };
-	struct mailbox_list_iterate_context *iter;
-	const struct mailbox_info *info;
+	struct standby_requeue_item **items;
 	struct standby_queue *queue;
-	unsigned int i, todo = bad_count, queued = 0;
+	unsigned int i, queued = 0;
 	const char *error;
+	int ret;
 
-	queue = standby_queue_init(ctx->set->state_dir, ctx->event);
-	iter = mailbox_list_iter_init_namespaces(user->namespaces, patterns,
-		MAIL_NAMESPACE_TYPE_PRIVATE,
-		MAILBOX_LIST_ITER_RETURN_NO_FLAGS |
-		MAILBOX_LIST_ITER_SKIP_ALIASES);
-	while (todo > 0 && (info = mailbox_list_iter_next(iter)) != NULL) {
-		struct mailbox *box;
-		struct mailbox_transaction_context *trans;
-		struct mail_search_args *args;
-		struct mail_search_context *search;
-		struct mail *mail;
-		struct istream *input;
-		struct standby_hash hash;
-		uoff_t size, vsize;
+	items = t_new(struct standby_requeue_item *, bad_count);
+	for (i = 0; i < bad_count; i++) {
+		const struct standby_ledger_record *rec = bad[i]->rec;
 
-		box = mailbox_alloc(info->ns->list, info->vname,
-				    MAILBOX_FLAG_READONLY);
-		if (mailbox_sync(box, 0) < 0) {
-			mailbox_free(&box);
-			continue;
-		}
-		trans = mailbox_transaction_begin(box, 0, __func__);
-		args = mail_search_build_init();
-		mail_search_build_add_all(args);
-		search = mailbox_search_init(trans, args, NULL,
-					     MAIL_FETCH_PHYSICAL_SIZE |
-					     MAIL_FETCH_VIRTUAL_SIZE, NULL);
-		mail_search_args_unref(&args);
-		while (todo > 0 && mailbox_search_next(search, &mail)) T_BEGIN {
-			bool hashed = FALSE;
-
-			/* the ledger has the size of the bytes the mirror
-			   queued: as stored (LF) or as received (CRLF) */
-			if (mail_get_physical_size(mail, &size) < 0)
-				size = (uoff_t)-1;
-			if (mail_get_virtual_size(mail, &vsize) < 0)
-				vsize = (uoff_t)-1;
-			for (i = 0; i < bad_count; i++) {
-				const struct standby_ledger_record *rec =
-					bad[i]->rec;
-				struct standby_entry entry;
-				time_t received;
-
-				if (bad[i]->requeued ||
-				    (rec->size != size && rec->size != vsize))
-					continue;
-				if (mail_get_stream(mail, NULL, NULL,
-						    &input) < 0)
-					break;
-				if (!hashed &&
-				    standby_hash_stream(input, &hash,
-							&error) < 0)
-					break;
-				hashed = TRUE;
-				if (!standby_hash_matches_hex(&hash,
-							      rec->sha256_hex))
-					continue;
-				if (mail_get_received_date(mail, &received) < 0)
-					received = ioloop_time;
-				i_zero(&entry);
-				entry.mailbox = rec->mailbox;
-				entry.flags = no_flags;
-				entry.internal_date = received;
-				entry.queued_time = ioloop_time;
-				entry.user = user->username;
-				if (standby_direction_parse(rec->direction,
-						&entry.direction) < 0)
-					entry.direction =
-						STANDBY_DIRECTION_INCOMING;
-				if (standby_queue_add(queue, &entry, input,
-						      &error) < 0) {
-					e_error(ctx->event, "%s", error);
-					doveadm_standby_cmd_failed(ctx,
-								   EX_TEMPFAIL);
-					break;
-				}
-				bad[i]->requeued = TRUE;
-				queued++;
-				todo--;
-				break;
-			}
-		} T_END;
-		(void)mailbox_search_deinit(&search);
-		(void)mailbox_transaction_commit(&trans);
-		mailbox_free(&box);
+		items[i] = t_new(struct standby_requeue_item, 1);
+		items[i]->size = rec->size;
+		items[i]->sha256_hex = rec->sha256_hex;
+		items[i]->entry.mailbox = rec->mailbox;
+		items[i]->entry.flags = no_flags;
+		if (standby_direction_parse(rec->direction,
+					    &items[i]->entry.direction) < 0)
+			items[i]->entry.direction = STANDBY_DIRECTION_INCOMING;
 	}
-	(void)mailbox_list_iter_deinit(&iter);
+	queue = standby_queue_init(ctx->set->state_dir, ctx->event);
+	ret = standby_requeue_find(user, queue, items, bad_count, &error);
 	standby_queue_deinit(&queue);
+	for (i = 0; i < bad_count; i++) {
+		if (items[i]->requeued) {
+			bad[i]->requeued = TRUE;
+			queued++;
+		}
+	}
+	if (ret < 0) {
+		e_error(ctx->event, "%s", error);
+		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
+	}
 	if (queued > 0 &&
 	    standby_poke(user->set->base_dir, user->username, &error) < 0)
 		e_debug(ctx->event, "%s", error);
@@ -399,7 +331,7 @@ cmd_standby_verify_run(struct doveadm_standby_cmd_context *_ctx,
 		e_error(_ctx->event, "verify: %s", error);
 		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
 	} else if (array_count(&bad) > 0 && ctx->repair) {
-		requeued = verify_repair(_ctx, user, NULL, array_front(&bad),
+		requeued = verify_repair(_ctx, user, array_front(&bad),
 					 array_count(&bad));
 		if (requeued < array_count(&bad)) {
 			e_error(_ctx->event, "%u of %u copies could not be "

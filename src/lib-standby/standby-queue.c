@@ -11,6 +11,7 @@
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-file.h"
+#include "standby-missed.h"
 
 #include <stdio.h>
 #include <fcntl.h>
@@ -75,6 +76,7 @@ static int standby_queue_mkdirs(struct standby_queue *queue,
 				const char **error_r)
 {
 	static const char *const subdirs[] = { "tmp", "queue", "dead" };
+	const char *error = NULL;
 	unsigned int i;
 
 	for (i = 0; i < N_ELEMENTS(subdirs); i++) {
@@ -87,6 +89,10 @@ static int standby_queue_mkdirs(struct standby_queue *queue,
 			return -1;
 		}
 	}
+	/* the room to note what cannot be queued later, when the file
+	   system is full (the worker makes it too, for older queues) */
+	if (standby_missed_reserve(queue->dir, &error) < 0)
+		e_warning(queue->event, "%s", error);
 	return 0;
 }
 

@@ -32,6 +32,8 @@
 #include "standby-queue.h"
 #include "standby-poke.h"
 #include "standby-ledger.h"
+#include "standby-missed.h"
+#include "standby-hash.h"
 #include "standby-sent-capture.h"
 
 #include "ext-mirror-common.h"
@@ -538,25 +540,65 @@ act_mirror_create_event(const struct sieve_action_exec_env *aenv)
 	return event;
 }
 
+/* The entry could not be written (the file system is full, say): note
+   the message in the missed list, whose space is reserved, so that the
+   worker finds it in the mailbox and queues it again once the queue can
+   be written. Returns TRUE when noted. */
+static bool
+act_mirror_note_missed(struct event *event,
+		       const struct standby_settings *set,
+		       struct standby_entry *entry, struct istream *input)
+{
+	struct standby_hash hash;
+	const char *error;
+	uoff_t size;
+
+	i_stream_seek(input, 0);
+	if (standby_hash_stream(input, &hash, &error) < 0) {
+		e_error(event, "Failed to note the message in the missed "
+			"list: %s", error);
+		return FALSE;
+	}
+	if (i_stream_get_size(input, TRUE, &size) <= 0) {
+		e_error(event, "Failed to note the message in the missed "
+			"list: its size is unknown: %s",
+			i_stream_get_error(input));
+		return FALSE;
+	}
+	entry->size = size;
+	if (standby_missed_add(set->state_dir, entry,
+			       standby_hash_lf_hex(&hash), &error) < 0) {
+		e_error(event, "Failed to note the message in the missed "
+			"list: %s", error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 act_mirror_queue_failed(struct event *event,
 			const struct standby_settings *set,
 			const struct act_mirror_context *ctx,
-			enum standby_direction direction, const char *error)
+			enum standby_direction direction, const char *error,
+			bool missed)
 {
-	const char *status_error;
+	const char *status_error, *outcome;
 
+	outcome = missed ? "noted to be queued again later" :
+		"not mirrored";
 	e_error(event_create_passthrough(event)->
 		set_name("standby_mirror_queued")->
 		add_str("mailbox", ctx->mailbox)->
 		add_str("direction", standby_direction_to_str(direction))->
 		add_str("error", error)->event(),
-		"Failed to queue message for the standby: %s", error);
+		"Failed to queue message for the standby (%s): %s",
+		outcome, error);
 
 	/* Best effort: make the failure visible in doveadm standby status */
 	if (standby_status_increment(set->state_dir, "queue_write_failures",
-				     t_strconcat("Failed to queue a message: ",
-						 error, NULL),
+				     t_strdup_printf("Failed to queue a message "
+						     "(%s): %s", outcome,
+						     error),
 				     &status_error) < 0) {
 		e_error(event, "Failed to update status in %s: %s",
 			set->state_dir, status_error);
@@ -698,7 +740,7 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 			act_mirror_queue_failed(event, set, ctx, direction,
 				t_strdup_printf("Failed to read message: %s",
 					mailbox_get_last_internal_error(
-						mail->box, NULL)));
+						mail->box, NULL)), FALSE);
 			return;
 		}
 		i_stream_ref(input);
@@ -708,11 +750,22 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	queue = standby_queue_init(set->state_dir, event);
 	ret = standby_queue_add(queue, &entry, input, &error);
 	standby_queue_deinit(&queue);
-	i_stream_unref(&input);
 	if (ret < 0) {
-		act_mirror_queue_failed(event, set, ctx, direction, error);
+		bool missed = act_mirror_note_missed(event, set, &entry,
+						     input);
+
+		i_stream_unref(&input);
+		act_mirror_queue_failed(event, set, ctx, direction, error,
+					missed);
+		if (missed &&
+		    standby_poke(user->set->base_dir, user->username,
+				 &error) < 0) {
+			e_debug(event, "Failed to poke the standby worker: %s",
+				error);
+		}
 		return;
 	}
+	i_stream_unref(&input);
 
 	e_info(event_create_passthrough(event)->
 	       set_name("standby_mirror_queued")->

@@ -18,6 +18,8 @@
 #include "standby-queue.h"
 #include "standby-poke.h"
 #include "standby-drain.h"
+#include "standby-missed.h"
+#include "standby-requeue.h"
 #include "worker-scheduler.h"
 
 #include <stdlib.h>
@@ -36,6 +38,8 @@
 #define WORKER_SCAN_INTERVAL_SECS (10*60)
 /* Retry a user whose drain child failed (crashed, lookup failed). */
 #define WORKER_CHILD_FAILURE_RETRY_SECS 10
+/* Retry the missed list while it cannot be queued (file system full) */
+#define WORKER_MISSED_RETRY_SECS 10
 
 struct worker_user {
 	char *username;
@@ -122,6 +126,43 @@ static void worker_child_report(int result_fd, const char *line)
 	}
 }
 
+/* Queue again what rules mirrored but what could not be queued then (the
+   missed list, standby-missed.h), now that the drain has made room, and
+   send it. Only a drain child does this, and the scheduler runs one per
+   user at a time, so no record is queued twice. Records that are left
+   (the queue still cannot be written) are retried with the queue. */
+static void
+worker_child_missed(struct mail_user *user, const struct standby_settings *set,
+		    struct standby_drain_result *result)
+{
+	const char *error;
+	unsigned int left;
+	int queued;
+
+	if (standby_missed_reserve(set->state_dir, &error) < 0)
+		e_warning(user->event, "standby: %s", error);
+	if (!standby_missed_any(set->state_dir))
+		return;
+	queued = standby_requeue_missed(user, set->state_dir, user->event,
+					&left, &error);
+	if (queued < 0)
+		e_error(user->event, "standby: %s", error);
+	if (queued > 0) {
+		e_info(user->event, "standby: Queued %d messages again that "
+		       "could not be queued before", queued);
+		if (standby_drain_run(set, user->username, user->event, 0,
+				      result, &error) < 0)
+			e_error(user->event, "standby: %s", error);
+	}
+	if (left > 0) {
+		time_t retry = ioloop_time + WORKER_MISSED_RETRY_SECS;
+
+		result->remaining += left;
+		if (result->next_attempt == 0 || result->next_attempt > retry)
+			result->next_attempt = retry;
+	}
+}
+
 static void ATTR_NORETURN
 worker_child_drain(const char *username, int result_fd)
 {
@@ -164,6 +205,7 @@ worker_child_drain(const char *username, int result_fd)
 		e_error(user->event, "standby: %s", error);
 		exit_code = EX_TEMPFAIL;
 	} else {
+		worker_child_missed(user, set, &result);
 		/* "failing" when the standby did not take what was due:
 		   new mail then waits for the backoff too */
 		worker_child_report(result_fd, t_strdup_printf(
@@ -176,7 +218,8 @@ worker_child_drain(const char *username, int result_fd)
 	_exit(exit_code);
 }
 
-/* Look through every user's queue: poke the users with entries. */
+/* Look through every user's queue: poke the users with entries (or
+   with messages in the missed list). */
 static void ATTR_NORETURN worker_child_scan(void)
 {
 	struct mail_storage_service_input input;
@@ -209,11 +252,12 @@ static void ATTR_NORETURN worker_child_scan(void)
 							   user->event);
 
 				t_array_init(&items, 16);
-				if (standby_queue_list(queue,
+				if ((standby_queue_list(queue,
 						STANDBY_QUEUE_DIR_QUEUE,
 						pool_datastack_create(),
 						&items, &error) == 0 &&
-				    array_count(&items) > 0) {
+				     array_count(&items) > 0) ||
+				    standby_missed_any(set->state_dir)) {
 					found++;
 					if (standby_poke(
 						user->set->base_dir, username,

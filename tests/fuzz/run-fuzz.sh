@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
 crash_dir=/tmp/standby-fuzz-crashes
-targets_all="entry imap settings mirror"
+targets_all="entry imap settings mirror missed"
 targets=${*:-$targets_all}
 
 passed=0

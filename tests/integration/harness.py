@@ -1218,6 +1218,16 @@ protocol imap {{
         except OSError:
             return []
 
+    def missed_records(self, user):
+        """The lines of the user's missed list (up to its first NUL)."""
+        try:
+            with open(os.path.join(self.state_dir(user), "missed"),
+                      "rb") as f:
+                data = f.read().split(b"\0", 1)[0]
+        except OSError:
+            return []
+        return [l.decode() for l in data.split(b"\n") if l]
+
     def worker_pids(self):
         """The standby-worker service process(es) (children of the master;
         not the drain processes they fork)."""

@@ -651,8 +651,9 @@ def test_fault_queue_file_system_full(env):
     down: small entries fill the file system to the last block. Delivery
     goes on; every failure shows in `doveadm standby status` (the status
     file is rewritten in place when no new file fits); once the standby
-    is back, the queue drains (each accepted entry in the ledger) and
-    mirroring resumes."""
+    is back, the queue drains (each accepted entry in the ledger), the
+    messages that did not fit are queued again from the mailbox (the
+    missed list) and mirroring resumes: nothing lost."""
     p, s = env.pair()
     mnt = os.path.join(env.dir, "statefs")
     os.makedirs(mnt)
@@ -698,23 +699,82 @@ def queue_fs_full(p, s, mnt):
     assert "Failed to queue" in st["last_error"] and \
         "No space left on device" in st["last_error"], st
 
+    # each one that did not fit is in the missed list, whose space was
+    # reserved when the queue was made
+    missed = p.missed_records(ALICE)
+    assert len(missed) == len(unqueued), (len(missed), len(unqueued))
+    assert p.log_lines(r"Failed to queue message for the standby \(noted "
+                       r"to be queued again later\)"), \
+        "no 'noted to be queued again' in the log"
+
     s.start()
-    wait_mirrored(p, s, ALICE, {"Orders": len(queued)}, timeout=60)
+    # the drain makes room; then the worker finds the missed ones in the
+    # mailbox and queues them again
+    wait_mirrored(p, s, ALICE, {"Orders": len(queued) + len(unqueued)},
+                  timeout=90)
+    assert p.log_lines(r"Queued %d messages again that could not be "
+                       r"queued before" % len(unqueued)), \
+        "no 'Queued ... again' in the log"
+    assert p.missed_records(ALICE) == [], p.missed_records(ALICE)
     # space is back: new mail mirrors again
     more, _ = deliver_many(p, ALICE, 10, lambda i: "order later %d" % i)
-    queued += [message_id(m) for m in more]
+    queued += unqueued + [message_id(m) for m in more]
     wait_mirrored(p, s, ALICE, {"Orders": len(queued)}, timeout=60)
     time.sleep(2)
     report_fault("queue-file-system-full", p, s, ALICE, ["Orders"], queued,
-                 unqueued=unqueued,
-                 note="%d not queued while the file system was full, "
-                 "counted in status queue_write_failures=%s" % (
+                 note="%d not queued while the file system was full "
+                 "(queue_write_failures=%s), noted in the missed list and "
+                 "queued again once there was room" % (
                      len(unqueued), st["queue_write_failures"]))
     # every message the standby took is in the ledger (failback and
     # verify rely on it)
     assert len(p.ledger(ALICE)) == len(queued), \
         "ledger has %d lines for %d mirrored" % (len(p.ledger(ALICE)),
                                                  len(queued))
+
+
+def test_missed_message_deleted_before_requeue(env):
+    """The queue's tmp/ cannot be written (mode 0500): three deliveries
+    are noted in the missed list instead. The user deletes one of them
+    before the queue is writable again; then the worker (retrying the
+    list every 10 s) queues the other two again from the mailbox and logs
+    the third as gone, not mirrored."""
+    p, s = env.pair()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, MIRROR_ORDERS)
+    first, _ = deliver_many(p, ALICE, 1, lambda i: "order first")
+    wait_mirrored(p, s, ALICE, {"Orders": 1})
+    assert p.missed_records(ALICE) == []
+
+    tmp = os.path.join(p.state_dir(ALICE), "tmp")
+    os.chmod(tmp, 0o500)
+    try:
+        msgs, _ = deliver_many(p, ALICE, 3, lambda i: "order %d" % i)
+        assert p.count(ALICE) == 4
+        assert len(p.missed_records(ALICE)) == 3, p.missed_records(ALICE)
+        assert len(p.log_lines(r"Failed to queue message for the standby "
+                               r"\(noted to be queued again later\): "
+                               r".*Permission denied")) == 3
+        gone = message_id(msgs[1])
+        p.doveadm("expunge", "-u", ALICE, "mailbox", "INBOX",
+                  "header", "Message-ID", gone)
+        assert p.count(ALICE) == 3
+    finally:
+        os.chmod(tmp, 0o700)
+
+    wait_until(lambda: p.missed_records(ALICE) == [], timeout=40,
+               what="the missed list to be emptied")
+    wait_mirrored(p, s, ALICE, {"Orders": 3}, timeout=30)
+    want = [message_id(first[0]), message_id(msgs[0]), message_id(msgs[2])]
+    check_exactly_once(p, s, ALICE, "Orders", want)
+    assert p.log_lines(r"Queued 2 messages again that could not be "
+                       r"queued before"), "no 'Queued 2 messages again'"
+    assert p.log_lines(r"Warning: .*A message that could not be queued "
+                       r"\(folder 'Orders', \d+ bytes, SHA-256 [0-9a-f]{64}\) "
+                       r"is in no mailbox any more: not mirrored"), \
+        "no warning for the deleted message"
+    time.sleep(1)
+    assert s.count(ALICE, "Orders") == 3
 
 
 def test_uncertain_entry_found_behind_many_same_size(env):

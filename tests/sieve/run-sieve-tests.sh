@@ -390,7 +390,7 @@ out=$(sieve_test_ "$tmp/standby.conf" -e -l "maildir:$tmp/maildir" \
 	"$tmp/exec/mirror-alone.sieve" "$tmp/mail/order.eml" 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && grep -q "stored mail into mailbox 'INBOX'" <<< "$out" &&
-   grep -q "standby: Failed to queue message for the standby: " <<< "$out"
+   grep -q "standby: Failed to queue message for the standby (noted to be queued again later): " <<< "$out"
 then
 	ok "execute: queue write failure is logged, mail still kept"
 else
@@ -398,6 +398,9 @@ else
 fi
 check "execute: queue write failure is counted in the status" \
 	grep -qx "queue_write_failures=1" "$tmp/state/status"
+check "execute: the message is noted in the missed list" \
+	bash -c '[ "$(tr -d "\\000" < "$1" | grep -c -E "^1	[0-9]+	[0-9a-f]{64}	[0-9]+	-?[0-9]+	incoming	[0-9]+	")" -eq 1 ]' \
+	_ "$tmp/state/missed"
 
 # -- the README's examples --------------------------------------------------
 # Every ```sieve block of README.md compiles with the plugin, and the

@@ -9,6 +9,7 @@
 #include "test-common.h"
 #include "standby-settings.h"
 #include "standby-queue.h"
+#include "standby-missed.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -325,6 +326,140 @@ static void test_standby_queue_backoff(void)
 	test_end();
 }
 
+#define TEST_SHA4(c) c c c c
+#define TEST_SHA(c) TEST_SHA4(TEST_SHA4(TEST_SHA4(c)))	/* 64 */
+
+static void test_missed_entry(struct standby_entry *entry,
+			      const char *mailbox, const char *const *flags,
+			      uoff_t size)
+{
+	i_zero(entry);
+	entry->mailbox = mailbox;
+	entry->flags = flags;
+	entry->internal_date = 1700000000;
+	entry->tz_offset_mins = -120;
+	entry->queued_time = 1700000100;
+	entry->direction = STANDBY_DIRECTION_OUTGOING;
+	entry->size = size;
+}
+
+static void test_standby_missed(void)
+{
+	static const char *const flags[] = { "\\Seen", "$Kw", NULL };
+	static const char *const no_flags[] = { NULL };
+	const char *sha_a = TEST_SHA("a"), *sha_b = TEST_SHA("b");
+	const char *sha_c = TEST_SHA("c");
+	const char *dir = t_strconcat(test_dir, "/missed-test", NULL);
+	const char *path = t_strconcat(dir, "/missed", NULL);
+	ARRAY_TYPE(standby_missed_record) records;
+	const struct standby_missed_record *rec, *rec0;
+	struct standby_queue *queue;
+	struct standby_entry entry;
+	const char *error;
+	unsigned int bad;
+	size_t used;
+	struct stat st;
+	int fd;
+
+	test_begin("missed list");
+	t_array_init(&records, 4);
+	/* no file: no records */
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 0 && used == 0);
+	test_assert(!standby_missed_any(dir));
+
+	/* the queue's first entry makes the reserve */
+	queue = standby_queue_init(dir, NULL);
+	(void)test_add(queue, "body", "", NULL);
+	standby_queue_deinit(&queue);
+	test_assert(stat(path, &st) == 0 &&
+		    st.st_size == STANDBY_MISSED_RESERVE &&
+		    (st.st_mode & 0777) == 0600);
+	test_assert(!standby_missed_any(dir));
+
+	test_missed_entry(&entry, "Orders\tx/Auftr\xc3\xa4ge", flags, 1234);
+	test_assert(standby_missed_add(dir, &entry, sha_a, &error) == 0);
+	test_missed_entry(&entry, "", no_flags, 99);
+	entry.direction = STANDBY_DIRECTION_INCOMING;
+	test_assert(standby_missed_add(dir, &entry, sha_b, &error) == 0);
+	test_assert(standby_missed_any(dir));
+	/* written in place: the file did not grow */
+	test_assert(stat(path, &st) == 0 &&
+		    st.st_size == STANDBY_MISSED_RESERVE);
+
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 2 && bad == 0);
+	rec = array_idx(&records, 0);
+	test_assert_strcmp(rec->entry.mailbox, "Orders\tx/Auftr\xc3\xa4ge");
+	test_assert_strcmp(t_strarray_join(rec->entry.flags, " "),
+			   "\\Seen $Kw");
+	test_assert(rec->entry.size == 1234);
+	test_assert(rec->entry.internal_date == 1700000000);
+	test_assert(rec->entry.tz_offset_mins == -120);
+	test_assert(rec->entry.queued_time == 1700000100);
+	test_assert(rec->entry.direction == STANDBY_DIRECTION_OUTGOING);
+	test_assert_strcmp(rec->sha256_hex, sha_a);
+	rec = array_idx(&records, 1);
+	test_assert_strcmp(rec->entry.mailbox, "");
+	test_assert(rec->entry.flags[0] == NULL);
+	test_assert(rec->entry.direction == STANDBY_DIRECTION_INCOMING);
+	rec0 = array_idx(&records, 0);
+	test_assert(used == strlen(rec0->line) + strlen(rec->line));
+
+	/* one added after the read survives the drop; the second record
+	   is kept, the first dropped */
+	test_assert(standby_missed_add(dir, &entry, sha_c, &error) == 0);
+	test_assert(standby_missed_drop(dir, used, rec->line, &error) == 0);
+	array_clear(&records);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 2);
+	rec0 = array_idx(&records, 0);
+	rec = array_idx(&records, 1);
+	test_assert_strcmp(rec0->sha256_hex, sha_b);
+	test_assert_strcmp(rec->sha256_hex, sha_c);
+
+	/* all dropped: zeros again, the reserve stays */
+	test_assert(standby_missed_drop(dir, used, "", &error) == 0);
+	test_assert(!standby_missed_any(dir));
+	test_assert(stat(path, &st) == 0 &&
+		    st.st_size == STANDBY_MISSED_RESERVE);
+
+	/* a line that cannot be parsed is counted, not returned */
+	fd = open(path, O_WRONLY);
+	test_assert(fd != -1 && pwrite(fd, "1\tjunk\n", 7, 0) == 7);
+	i_close_fd(&fd);
+	array_clear(&records);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 0 && bad == 1 && used == 7);
+
+	/* a record torn by a crash (no LF) is skipped, and the next one
+	   is written apart from it */
+	test_assert(standby_missed_drop(dir, used, "", &error) == 0);
+	fd = open(path, O_WRONLY);
+	test_assert(fd != -1 && pwrite(fd, "1\t12\t", 5, 0) == 5);
+	i_close_fd(&fd);
+	test_assert(standby_missed_add(dir, &entry, sha_c, &error) == 0);
+	array_clear(&records);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 1 && bad == 1);
+	rec = array_idx(&records, 0);
+	test_assert_strcmp(rec->sha256_hex, sha_c);
+	array_clear(&records);
+	test_assert(standby_missed_drop(dir, used, "", &error) == 0);
+	fd = open(path, O_WRONLY);
+	test_assert(fd != -1 && pwrite(fd, "1\t12\t", 5, 0) == 5);
+	i_close_fd(&fd);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 0 && bad == 1 && used == 5);
+	test_end();
+}
+
 static struct ioloop *test_ioloop;
 
 static void test_setup(void)
@@ -352,6 +487,7 @@ int main(void)
 		test_standby_queue_dates,
 		test_standby_queue_states,
 		test_standby_queue_backoff,
+		test_standby_missed,
 		test_cleanup,
 		NULL
 	};
