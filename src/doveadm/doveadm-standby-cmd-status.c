@@ -12,6 +12,7 @@
 #include "standby-entry.h"
 #include "standby-queue.h"
 #include "standby-ledger.h"
+#include "standby-missed.h"
 #include "doveadm-standby-cmd.h"
 
 #include <fcntl.h>
@@ -81,10 +82,13 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 	const struct standby_settings *set = ctx->set;
 	ARRAY_TYPE(standby_queue_item) queued, dead;
 	ARRAY_TYPE(const_string) status;
+	ARRAY_TYPE(standby_missed_record) missed;
 	struct standby_queue *queue;
 	const struct standby_queue_item *oldest;
 	const char *error;
 	uintmax_t mirrored = 0;
+	unsigned int missed_bad = 0;
+	size_t missed_used;
 	time_t queued_time;
 	int ret = 0;
 
@@ -105,12 +109,14 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 			      ctx->settings_error);
 		doveadm_print_num(0);			/* mirrored */
 		doveadm_print_num(0);		/* queue_write_failures */
+		doveadm_print_num(0);			/* missed */
 		return 0;
 	}
 
 	t_array_init(&queued, 64);
 	t_array_init(&dead, 8);
 	t_array_init(&status, 16);
+	t_array_init(&missed, 4);
 	queue = standby_queue_init(set->state_dir, ctx->event);
 	if (standby_queue_list(queue, STANDBY_QUEUE_DIR_QUEUE,
 			       pool_datastack_create(), &queued, &error) < 0 ||
@@ -118,7 +124,10 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 			       pool_datastack_create(), &dead, &error) < 0 ||
 	    standby_status_read(set->state_dir, pool_datastack_create(),
 				&status, &error) < 0 ||
-	    status_count_ledger(set->state_dir, &mirrored, &error) < 0) {
+	    status_count_ledger(set->state_dir, &mirrored, &error) < 0 ||
+	    standby_missed_read(set->state_dir, pool_datastack_create(),
+				&missed, &missed_used, &missed_bad,
+				&error) < 0) {
 		e_error(ctx->event, "%s", error);
 		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
 		ret = -1;
@@ -143,6 +152,9 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 	doveadm_print_num(mirrored);
 	const char *failures = status_get(&status, "queue_write_failures");
 	doveadm_print(failures == NULL ? "0" : failures);
+	/* noted while the queue could not be written, waiting for the
+	   worker to queue them again */
+	doveadm_print_num(array_count(&missed) + missed_bad);
 	return ret;
 }
 
@@ -165,6 +177,8 @@ cmd_standby_status_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
 	doveadm_print_header("mirrored", "mirrored",
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
 	doveadm_print_header("queue_write_failures", "queue_write_failures",
+			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_print_header("missed", "missed",
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
 }
 

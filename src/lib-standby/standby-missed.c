@@ -16,6 +16,8 @@
 
 #define STANDBY_MISSED_MODE 0600
 #define STANDBY_MISSED_VERSION "1"
+/* the last field: a line torn inside its flags does not parse */
+#define STANDBY_MISSED_END "."
 
 static const char *standby_missed_path(const char *state_dir)
 {
@@ -149,7 +151,7 @@ standby_missed_format(const struct standby_entry *entry,
 	str_append_c(str, '\t');
 	if (entry->flags != NULL)
 		str_append_tabescaped(str, t_strarray_join(entry->flags, " "));
-	str_append_c(str, '\n');
+	str_append(str, "\t"STANDBY_MISSED_END"\n");
 	return str_c(str);
 }
 
@@ -213,8 +215,9 @@ standby_missed_parse(const char *line, pool_t pool,
 	long internal_date, queued_time;
 	int tz;
 
-	if (str_array_length(args) != 9 ||
+	if (str_array_length(args) != 10 ||
 	    strcmp(args[0], STANDBY_MISSED_VERSION) != 0 ||
+	    strcmp(args[9], STANDBY_MISSED_END) != 0 ||
 	    str_to_uoff(args[1], &rec_r->entry.size) < 0 ||
 	    strlen(args[2]) != 64 ||
 	    str_to_long(args[3], &internal_date) < 0 ||

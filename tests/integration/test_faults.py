@@ -696,6 +696,7 @@ def queue_fs_full(p, s, mnt):
           "queue_write_failures=%s last_error=%s" % (
               st["queued"], st["queue_write_failures"], st["last_error"]))
     assert st["queue_write_failures"] == str(len(unqueued)), st
+    assert st["missed"] == str(len(unqueued)), st
     assert "Failed to queue" in st["last_error"] and \
         "No space left on device" in st["last_error"], st
 
@@ -716,6 +717,7 @@ def queue_fs_full(p, s, mnt):
                        r"queued before" % len(unqueued)), \
         "no 'Queued ... again' in the log"
     assert p.missed_records(ALICE) == [], p.missed_records(ALICE)
+    assert standby_status(p, ALICE)["missed"] == "0"
     # space is back: new mail mirrors again
     more, _ = deliver_many(p, ALICE, 10, lambda i: "order later %d" % i)
     queued += unqueued + [message_id(m) for m in more]

@@ -457,6 +457,21 @@ static void test_standby_missed(void)
 	test_assert(standby_missed_read(dir, pool_datastack_create(),
 					&records, &used, &bad, &error) == 0);
 	test_assert(array_count(&records) == 0 && bad == 1 && used == 5);
+
+	/* torn inside the flags, then an LF: no end mark, not a record */
+	test_assert(standby_missed_drop(dir, used, "", &error) == 0);
+	test_assert(standby_missed_add(dir, &entry, sha_a, &error) == 0);
+	array_clear(&records);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	rec = array_idx(&records, 0);
+	test_assert(standby_missed_drop(dir, used,
+		t_strconcat(t_strcut(rec->line, '.'), "\n", NULL),
+		&error) == 0);
+	array_clear(&records);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 0 && bad == 1);
 	test_end();
 }
 
