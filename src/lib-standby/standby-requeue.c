@@ -15,7 +15,8 @@
 #include "standby-missed.h"
 #include "standby-requeue.h"
 
-/* Queue items[] that match mail; -1 when the queue could not be written */
+/* Queue the first item not yet queued that matches mail; -1 when the
+   queue could not be written */
 static int
 standby_requeue_mail(struct mail *mail, const char *username,
 		     struct standby_queue *queue,
@@ -63,6 +64,9 @@ standby_requeue_mail(struct mail *mail, const char *username,
 			return -1;
 		item->requeued = TRUE;
 		(*todo)--;
+		/* one item per message: two equal messages (the same mail
+		   delivered twice) are two items and two mails */
+		break;
 	}
 	return 0;
 }

@@ -22,7 +22,7 @@ import time
 
 from harness import (make_msg, message_id, assert_same_message,
                      assert_no_passwords_in_logs, wait_mirrored, wait_until,
-                     descendants, pid_alive, HarnessError)
+                     descendants, pid_alive, strip_headers, HarnessError)
 from fault_proxy import FaultProxy
 
 ALICE = "alice@primary.test"
@@ -736,11 +736,13 @@ def queue_fs_full(p, s, mnt):
 
 
 def test_missed_message_deleted_before_requeue(env):
-    """The queue's tmp/ cannot be written (mode 0500): three deliveries
-    are noted in the missed list instead. The user deletes one of them
-    before the queue is writable again; then the worker (retrying the
-    list every 10 s) queues the other two again from the mailbox and logs
-    the third as gone, not mirrored."""
+    """The queue's tmp/ cannot be written (mode 0500): four deliveries
+    (the last one a second delivery of the third, of the same size) are
+    noted in the missed list instead.
+    The user deletes one of them before the queue is writable again;
+    then the worker (retrying the list every 10 s) queues the other three
+    again from the mailbox, each from its own message, and logs the
+    deleted one as gone, not mirrored."""
     p, s = env.pair()
     p.add_mirrored_user(ALICE)
     p.set_script(ALICE, MIRROR_ORDERS)
@@ -752,31 +754,43 @@ def test_missed_message_deleted_before_requeue(env):
     os.chmod(tmp, 0o500)
     try:
         msgs, _ = deliver_many(p, ALICE, 3, lambda i: "order %d" % i)
-        assert p.count(ALICE) == 4
-        assert len(p.missed_records(ALICE)) == 3, p.missed_records(ALICE)
+        assert p.lmtp_deliver(ALICE, msgs[2])[ALICE][0] == 250
+        msgs.append(msgs[2])
+        assert p.count(ALICE) == 5
+        assert len(p.missed_records(ALICE)) == 4, p.missed_records(ALICE)
         assert len(p.log_lines(r"Failed to queue message for the standby "
                                r"\(noted to be queued again later\): "
-                               r".*Permission denied")) == 3
+                               r".*Permission denied")) == 4
         gone = message_id(msgs[1])
         p.doveadm("expunge", "-u", ALICE, "mailbox", "INBOX",
                   "header", "Message-ID", gone)
-        assert p.count(ALICE) == 3
+        assert p.count(ALICE) == 4
     finally:
         os.chmod(tmp, 0o700)
 
     wait_until(lambda: p.missed_records(ALICE) == [], timeout=40,
                what="the missed list to be emptied")
-    wait_mirrored(p, s, ALICE, {"Orders": 3}, timeout=30)
-    want = [message_id(first[0]), message_id(msgs[0]), message_id(msgs[2])]
-    check_exactly_once(p, s, ALICE, "Orders", want)
-    assert p.log_lines(r"Queued 2 messages again that could not be "
-                       r"queued before"), "no 'Queued 2 messages again'"
+    wait_mirrored(p, s, ALICE, {"Orders": 4}, timeout=30)
+    copies = s.fetch_all(ALICE, "Orders")
+    want = [message_id(first[0]), message_id(msgs[0]), message_id(msgs[2]),
+            message_id(msgs[2])]
+    assert sorted(c.message_id for c in copies) == sorted(want), \
+        [c.message_id for c in copies]
+    # the message delivered twice has the same size both times but not
+    # the same bytes (Received: names the LMTP session): each note must
+    # have found its own
+    prim = [strip_headers(m.raw) for m in p.fetch_all(ALICE)]
+    got = [strip_headers(c.raw) for c in copies]
+    assert len(set(got)) == 4 and all(g in prim for g in got), \
+        "copies are not the primary's 4 remaining messages"
+    assert p.log_lines(r"Queued 3 messages again that could not be "
+                       r"queued before"), "no 'Queued 3 messages again'"
     assert p.log_lines(r"Warning: .*A message that could not be queued "
                        r"\(folder 'Orders', \d+ bytes, SHA-256 [0-9a-f]{64}\) "
                        r"is in no mailbox any more: not mirrored"), \
         "no warning for the deleted message"
     time.sleep(1)
-    assert s.count(ALICE, "Orders") == 3
+    assert s.count(ALICE, "Orders") == 4
 
 
 def test_uncertain_entry_found_behind_many_same_size(env):
