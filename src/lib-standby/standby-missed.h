@@ -16,9 +16,9 @@
    needs no new block even when the file system is full. Records are
    lines from offset 0 (version, size, SHA-256, INTERNALDATE, its time
    zone, direction, queue time, folder, flags, "." as the end mark;
-   tab-separated and -escaped); the first NUL byte ends them. When the reserve is
-   used up, records are appended (which needs space). All access is under
-   flock() of the file. */
+   tab-separated and -escaped); the first NUL byte ends them. When the
+   reserve is used up, records are appended (which needs space). All
+   access is under flock() of the file. */
 #define STANDBY_MISSED_FILE_NAME "missed"
 #define STANDBY_MISSED_RESERVE (64 * 1024)
 

@@ -582,7 +582,7 @@ act_mirror_queue_failed(struct event *event,
 			enum standby_direction direction, const char *error,
 			bool missed)
 {
-	const char *status_error, *outcome;
+	const char *status_error, *last_error, *outcome;
 
 	outcome = missed ? "noted to be queued again later" :
 		"not mirrored";
@@ -595,11 +595,10 @@ act_mirror_queue_failed(struct event *event,
 		outcome, error);
 
 	/* Best effort: make the failure visible in doveadm standby status */
+	last_error = t_strdup_printf("Failed to queue a message (%s): %s",
+				     outcome, error);
 	if (standby_status_increment(set->state_dir, "queue_write_failures",
-				     t_strdup_printf("Failed to queue a message "
-						     "(%s): %s", outcome,
-						     error),
-				     &status_error) < 0) {
+				     last_error, &status_error) < 0) {
 		e_error(event, "Failed to update status in %s: %s",
 			set->state_dir, status_error);
 	}
