@@ -142,8 +142,8 @@ standby_missed_format(const struct standby_entry *entry,
 {
 	string_t *str = t_str_new(256);
 
-	str_printfa(str, STANDBY_MISSED_VERSION"\t%"PRIuUOFF_T"\t%s\t%ld\t%d"
-		    "\t%s\t%ld\t", entry->size, sha256_hex,
+	str_printfa(str, STANDBY_MISSED_VERSION"\t%s\t%"PRIuUOFF_T"\t%s\t%ld"
+		    "\t%d\t%s\t%ld\t", entry->id, entry->size, sha256_hex,
 		    (long)entry->internal_date, entry->tz_offset_mins,
 		    standby_direction_to_str(entry->direction),
 		    (long)entry->queued_time);
@@ -160,12 +160,13 @@ int standby_missed_add(const char *state_dir,
 		       const char *sha256_hex, const char **error_r)
 {
 	const char *path = standby_missed_path(state_dir);
-	const char *line = standby_missed_format(entry, sha256_hex);
-	const char *ignored;
+	const char *line, *ignored;
 	size_t used, len;
 	buffer_t *buf;
 	int fd, ret = 0;
 
+	i_assert(standby_entry_id_is_valid(entry->id));
+	line = standby_missed_format(entry, sha256_hex);
 	fd = standby_missed_open(path, O_RDWR | O_CREAT, error_r);
 	if (fd == -1)
 		return -1;
@@ -215,24 +216,26 @@ standby_missed_parse(const char *line, pool_t pool,
 	long internal_date, queued_time;
 	int tz;
 
-	if (str_array_length(args) != 10 ||
+	if (str_array_length(args) != 11 ||
 	    strcmp(args[0], STANDBY_MISSED_VERSION) != 0 ||
-	    strcmp(args[9], STANDBY_MISSED_END) != 0 ||
-	    str_to_uoff(args[1], &rec_r->entry.size) < 0 ||
-	    strlen(args[2]) != 64 ||
-	    str_to_long(args[3], &internal_date) < 0 ||
-	    str_to_int(args[4], &tz) < 0 ||
-	    standby_direction_parse(args[5], &rec_r->entry.direction) < 0 ||
-	    str_to_long(args[6], &queued_time) < 0)
+	    strcmp(args[10], STANDBY_MISSED_END) != 0 ||
+	    !standby_entry_id_is_valid(args[1]) ||
+	    str_to_uoff(args[2], &rec_r->entry.size) < 0 ||
+	    strlen(args[3]) != 64 ||
+	    str_to_long(args[4], &internal_date) < 0 ||
+	    str_to_int(args[5], &tz) < 0 ||
+	    standby_direction_parse(args[6], &rec_r->entry.direction) < 0 ||
+	    str_to_long(args[7], &queued_time) < 0)
 		return -1;
-	rec_r->sha256_hex = p_strdup(pool, args[2]);
+	rec_r->entry.id = p_strdup(pool, args[1]);
+	rec_r->sha256_hex = p_strdup(pool, args[3]);
 	rec_r->entry.internal_date = internal_date;
 	rec_r->entry.tz_offset_mins = tz;
 	rec_r->entry.queued_time = queued_time;
-	rec_r->entry.mailbox = p_strdup(pool, args[7]);
-	rec_r->entry.flags = args[8][0] == '\0' ?
+	rec_r->entry.mailbox = p_strdup(pool, args[8]);
+	rec_r->entry.flags = args[9][0] == '\0' ?
 		p_new(pool, const char *, 1) :
-		(const char *const *)p_strsplit(pool, args[8], " ");
+		(const char *const *)p_strsplit(pool, args[9], " ");
 	rec_r->line = p_strconcat(pool, line, "\n", NULL);
 	return 0;
 }

@@ -14,16 +14,19 @@
    The file is created with a reserve of zero bytes whose blocks are
    allocated up front; records are written into it in place, so adding one
    needs no new block even when the file system is full. Records are
-   lines from offset 0 (version, size, SHA-256, INTERNALDATE, its time
-   zone, direction, queue time, folder, flags, "." as the end mark;
-   tab-separated and -escaped); the first NUL byte ends them. When the
+   lines from offset 0 (version, entry id, size, SHA-256, INTERNALDATE,
+   its time zone, direction, queue time, folder, flags, "." as the end
+   mark; tab-separated and -escaped); the first NUL byte ends them. The
+   entry id is the one the message is queued under later: a record that
+   was queued but not dropped (a drain killed in between) is seen to be
+   in the queue or the ledger already. When the
    reserve is used up, records are appended (which needs space). All
    access is under flock() of the file. */
 #define STANDBY_MISSED_FILE_NAME "missed"
 #define STANDBY_MISSED_RESERVE (64 * 1024)
 
 struct standby_missed_record {
-	/* mailbox, flags, internal_date, tz_offset_mins, direction,
+	/* id, mailbox, flags, internal_date, tz_offset_mins, direction,
 	   queued_time and size (of the bytes the rule wanted to queue) */
 	struct standby_entry entry;
 	/* standby_hash_lf_hex() of those bytes */
@@ -36,8 +39,9 @@ ARRAY_DEFINE_TYPE(standby_missed_record, struct standby_missed_record);
 /* Create the file with its reserve if it is not there (or shorter).
    Returns 0, or -1 with *error_r. */
 int standby_missed_reserve(const char *state_dir, const char **error_r);
-/* Add a record for entry (its mailbox, flags, dates, direction, size)
-   and the LF digest of its bytes, and fdatasync it. Returns 0, or -1
+/* Add a record for entry (its id, which must be set, mailbox, flags,
+   dates, direction, size) and the LF digest of its bytes, and fdatasync
+   it. Returns 0, or -1
    with *error_r (no file and no space for one, reserve full and no space
    to append). */
 int standby_missed_add(const char *state_dir,

@@ -164,9 +164,11 @@ int standby_queue_add(struct standby_queue *queue,
 		      const char **error_r)
 {
 	const char *tmp_path, *path;
+	bool given_id = entry->id != NULL;
 	int fd, ret;
 
-	entry->id = standby_entry_id_generate();
+	if (!given_id)
+		entry->id = standby_entry_id_generate();
 	tmp_path = standby_queue_path(queue, "tmp", entry->id);
 	path = standby_queue_path(queue, "queue", entry->id);
 
@@ -174,6 +176,12 @@ int standby_queue_add(struct standby_queue *queue,
 	if (fd == -1 && errno == ENOENT) {
 		if (standby_queue_mkdirs(queue, error_r) < 0)
 			return -1;
+		fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL,
+			  STANDBY_QUEUE_MODE);
+	} else if (fd == -1 && errno == EEXIST && given_id) {
+		/* a given id: the part left by a writer of this same id
+		   that was killed (no one else writes it) */
+		i_unlink_if_exists(tmp_path);
 		fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL,
 			  STANDBY_QUEUE_MODE);
 	}

@@ -49,8 +49,10 @@ void standby_queue_deinit(struct standby_queue **queue);
 const char *standby_queue_get_dir(struct standby_queue *queue);
 
 /* Write a new entry from input (which must be at its start): tmp/,
-   write, fsync, rename into queue/. entry->id and entry->size are filled
-   in. Creates missing directories (mode 0700). */
+   write, fsync, rename into queue/. entry->size is filled in, and
+   entry->id when it is NULL; a caller that sets it (the missed list, so
+   that a message queued twice is seen as such) must be the only writer
+   of that id. Creates missing directories (mode 0700). */
 int standby_queue_add(struct standby_queue *queue,
 		      struct standby_entry *entry, struct istream *input,
 		      const char **error_r);

@@ -10,10 +10,15 @@
 #include "mail-storage.h"
 #include "mail-search-build.h"
 #include "mailbox-list-iter.h"
+#include "hash.h"
 #include "standby-hash.h"
+#include "standby-ledger.h"
 #include "standby-queue.h"
 #include "standby-missed.h"
 #include "standby-requeue.h"
+
+HASH_TABLE_DEFINE_TYPE(standby_requeue_ids, const char *,
+		       struct standby_requeue_item *);
 
 /* Queue the first item not yet queued that matches mail; -1 when the
    queue could not be written */
@@ -50,8 +55,8 @@ standby_requeue_mail(struct mail *mail, const char *username,
 		if (!standby_hash_matches_hex(&hash, item->sha256_hex))
 			continue;
 
+		/* (the missed list's id, or NULL for a new one) */
 		entry = item->entry;
-		entry.id = NULL;
 		entry.size = 0;
 		entry.queued_time = ioloop_time;
 		entry.user = username;
@@ -147,6 +152,85 @@ int standby_requeue_find(struct mail_user *user, struct standby_queue *queue,
 	return ret < 0 ? -1 : (int)(queued - todo);
 }
 
+static void
+standby_requeue_mark_id(HASH_TABLE_TYPE(standby_requeue_ids) ids,
+			const char *id)
+{
+	struct standby_requeue_item *item = hash_table_lookup(ids, id);
+
+	if (item != NULL)
+		item->requeued = TRUE;
+}
+
+/* Mark the items whose entry id is in the queue, the dead letters or the
+   ledger: a run ended between queueing them and dropping their records
+   (the worker stopped, say) queued them already. The queue is listed
+   before the ledger is read: an entry that a drain sends meanwhile (its
+   ledger line written before it leaves the queue) is seen in one of
+   them. Returns the number marked, or -1 with *error_r. */
+static int
+standby_requeue_mark_queued(const char *state_dir, struct event *event,
+			    struct standby_requeue_item *const *items,
+			    unsigned int count, const char **error_r)
+{
+	static const enum standby_queue_dir dirs[] = {
+		STANDBY_QUEUE_DIR_QUEUE, STANDBY_QUEUE_DIR_DEAD
+	};
+	HASH_TABLE_TYPE(standby_requeue_ids) ids;
+	ARRAY_TYPE(standby_queue_item) queued;
+	ARRAY_TYPE(standby_ledger_record) ledger;
+	const struct standby_queue_item *qitem;
+	const struct standby_ledger_record *rec;
+	struct standby_queue *queue;
+	unsigned int i, bad, marked = 0;
+	pool_t pool;
+	int ret = 0;
+
+	if (count == 0)
+		return 0;
+	hash_table_create(&ids, default_pool, count, str_hash, strcmp);
+	for (i = 0; i < count; i++) {
+		if (hash_table_lookup(ids, items[i]->entry.id) != NULL) {
+			/* the same record twice (a drop that was ended
+			   before it zeroed the old records' bytes) */
+			items[i]->requeued = TRUE;
+		} else {
+			hash_table_insert(ids, items[i]->entry.id, items[i]);
+		}
+	}
+	pool = pool_alloconly_create("standby requeue ids", 4096);
+	queue = standby_queue_init(state_dir, event);
+	t_array_init(&queued, 16);
+	for (i = 0; i < N_ELEMENTS(dirs) && ret == 0; i++) {
+		array_clear(&queued);
+		ret = standby_queue_list(queue, dirs[i], pool, &queued,
+					 error_r);
+		array_foreach(&queued, qitem)
+			standby_requeue_mark_id(ids, qitem->id);
+	}
+	standby_queue_deinit(&queue);
+	if (ret == 0) {
+		p_array_init(&ledger, pool, 64);
+		ret = standby_ledger_read(state_dir, pool, &ledger, &bad,
+					  error_r);
+		array_foreach(&ledger, rec)
+			standby_requeue_mark_id(ids, rec->id);
+	}
+	hash_table_destroy(&ids);
+	pool_unref(&pool);
+	if (ret < 0)
+		return -1;
+	for (i = 0; i < count; i++) {
+		if (items[i]->requeued) {
+			e_info(event, "A message of the missed list was "
+			       "queued already (id %s): note dropped",
+			       items[i]->entry.id);
+			marked++;
+		}
+	}
+	return marked;
+}
+
 int standby_requeue_missed(struct mail_user *user, const char *state_dir,
 			   struct event *event, unsigned int *left_r,
 			   const char **error_r)
@@ -157,7 +241,7 @@ int standby_requeue_missed(struct mail_user *user, const char *state_dir,
 	struct standby_queue *queue;
 	string_t *keep;
 	const char *queue_error = NULL;
-	unsigned int i, count, bad, left = 0, queued = 0;
+	unsigned int i, count, bad, left = 0, queued = 0, already = 0;
 	size_t used;
 	int ret;
 
@@ -183,9 +267,15 @@ int standby_requeue_missed(struct mail_user *user, const char *state_dir,
 		items[i]->sha256_hex = rec->sha256_hex;
 		items[i]->entry = rec->entry;
 	}
-	queue = standby_queue_init(state_dir, event);
-	ret = standby_requeue_find(user, queue, items, count, &queue_error);
-	standby_queue_deinit(&queue);
+	ret = standby_requeue_mark_queued(state_dir, event, items, count,
+					  &queue_error);
+	if (ret >= 0) {
+		already = ret;
+		queue = standby_queue_init(state_dir, event);
+		ret = standby_requeue_find(user, queue, items, count,
+					   &queue_error);
+		standby_queue_deinit(&queue);
+	}
 
 	keep = t_str_new(256);
 	for (i = 0; i < count; i++) {
@@ -207,8 +297,8 @@ int standby_requeue_missed(struct mail_user *user, const char *state_dir,
 			  rec->entry.size, rec->sha256_hex);
 	}
 	if (standby_missed_drop(state_dir, used, str_c(keep), error_r) < 0) {
-		/* the queued ones stay listed: the next run queues them
-		   again, and the standby gets a second copy */
+		/* the queued ones stay listed: the next run finds their
+		   ids in the queue or the ledger and drops them then */
 		return -1;
 	}
 	*left_r = left;
@@ -217,5 +307,5 @@ int standby_requeue_missed(struct mail_user *user, const char *state_dir,
 					   "again failed: %s", queue_error);
 		return -1;
 	}
-	return queued;
+	return queued - already;
 }

@@ -34,7 +34,10 @@ int standby_requeue_find(struct mail_user *user, struct standby_queue *queue,
 			 unsigned int count, const char **error_r);
 
 /* Queue the messages of the missed list (standby-missed.h) again: each
-   one found in the user's mailboxes is queued and its record dropped;
+   one found in the user's mailboxes is queued under its record's entry
+   id and the record dropped; a record whose id is in the queue, the dead
+   letters or the ledger already (queued by a run that was ended before
+   it dropped the record) is only dropped;
    a record whose message is in no mailbox any more is dropped with a
    warning; records stay while the queue cannot be written. Returns the
    number queued, or -1 with *error_r; *left_r: records still listed. */

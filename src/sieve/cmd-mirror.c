@@ -543,7 +543,8 @@ act_mirror_create_event(const struct sieve_action_exec_env *aenv)
 /* The entry could not be written (the file system is full, say): note
    the message in the missed list, whose space is reserved, so that the
    worker finds it in the mailbox and queues it again once the queue can
-   be written. Returns TRUE when noted. */
+   be written, under the id that the failed standby_queue_add() gave
+   entry. Returns TRUE when noted. */
 static bool
 act_mirror_note_missed(struct event *event,
 		       const struct standby_settings *set,

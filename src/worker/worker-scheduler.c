@@ -130,9 +130,9 @@ static void worker_child_report(int result_fd, const char *line)
    missed list, standby-missed.h), now that the drain has made room, and
    send it. Only a drain child does this, and the scheduler runs one per
    user at a time, so two processes never queue the same record (one
-   killed between queueing and dropping it queues it again next time:
-   see standby_requeue_missed()). Records that are left (the queue still
-   cannot be written) are retried with the queue. */
+   killed between queueing and dropping it leaves records whose ids the
+   next run finds queued: see standby_requeue_missed()). Records that are
+   left (the queue still cannot be written) are retried with the queue. */
 static void
 worker_child_missed(struct mail_user *user, const struct standby_settings *set,
 		    struct standby_drain_result *result)

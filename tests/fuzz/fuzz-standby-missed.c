@@ -28,6 +28,7 @@ int LLVMFuzzerInitialize(int *argc ATTR_UNUSED, char ***argv ATTR_UNUSED)
 static void fuzz_missed_same(const struct standby_missed_record *a,
 			     const struct standby_missed_record *b)
 {
+	i_assert(strcmp(a->entry.id, b->entry.id) == 0);
 	i_assert(a->entry.size == b->entry.size);
 	i_assert(a->entry.internal_date == b->entry.internal_date);
 	i_assert(a->entry.tz_offset_mins == b->entry.tz_offset_mins);

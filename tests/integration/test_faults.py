@@ -793,6 +793,85 @@ def test_missed_message_deleted_before_requeue(env):
     assert s.count(ALICE, "Orders") == 4
 
 
+def test_missed_note_left_behind_not_queued_twice(env):
+    """A drain ended after it queued the noted messages again but before
+    it dropped their notes (the worker stopped, say) leaves the notes
+    behind. The next run finds their entry ids in the ledger (sent
+    already) or in the queue (the standby is down) and drops the notes
+    instead of queueing second copies. The test writes the list back as
+    it was before the drop, which is what such a drain leaves."""
+    p, s = env.pair()
+    p.add_mirrored_user(ALICE)
+    p.set_script(ALICE, MIRROR_ORDERS)
+    path = os.path.join(p.state_dir(ALICE), "missed")
+    tmp = os.path.join(p.state_dir(ALICE), "tmp")
+    dropped_rx = r"A message of the missed list was queued already " \
+                 r"\(id %s\): note dropped"
+
+    def noted(n, subject):
+        """n deliveries noted in the missed list: (messages, the list's
+        bytes, the notes' entry ids)"""
+        os.chmod(tmp, 0o500)
+        try:
+            msgs, _ = deliver_many(p, ALICE, n, subject)
+            notes = p.missed_records(ALICE)
+            assert len(notes) == n, notes
+            with open(path, "rb") as f:
+                data = f.read()
+        finally:
+            os.chmod(tmp, 0o700)
+        return msgs, data, [l.split("\t")[1] for l in notes]
+
+    def put_back(data):
+        # in place, as the drop writes it
+        with open(path, "r+b") as f:
+            f.write(data)
+        poke_worker(p, ALICE)
+
+    # the first entry makes the list's reserve
+    first, _ = deliver_many(p, ALICE, 1, lambda i: "order first")
+    wait_mirrored(p, s, ALICE, {"Orders": 1})
+
+    # sent already: the notes' ids are in the ledger
+    sent, data, ids = noted(2, lambda i: "order sent %d" % i)
+    poke_worker(p, ALICE)
+    wait_until(lambda: p.missed_records(ALICE) == [], timeout=40,
+               what="the missed list to be emptied")
+    wait_mirrored(p, s, ALICE, {"Orders": 3}, timeout=30)
+    assert set(ids) <= {r[0] for r in p.ledger(ALICE)}, \
+        "not queued under the notes' ids: %s" % ids
+    put_back(data)
+    wait_until(lambda: p.missed_records(ALICE) == [] and
+               not p.queue_entries(ALICE), timeout=40,
+               what="the notes put back to be dropped")
+    time.sleep(1)
+    assert s.count(ALICE, "Orders") == 3, "sent a second time"
+    for i in ids:
+        assert p.log_lines(dropped_rx % i), "no 'note dropped' for %s" % i
+
+    # queued, not sent (the standby is down): the id is in the queue
+    s.stop()
+    queued, data, ids = noted(1, lambda i: "order queued")
+    poke_worker(p, ALICE)
+    wait_until(lambda: p.missed_records(ALICE) == [] and
+               p.queue_entries(ALICE) == ids, timeout=40,
+               what="the note queued under its id (queue %s)" %
+               p.queue_entries(ALICE))
+    put_back(data)
+    # (the line comes before the drop)
+    wait_until(lambda: p.log_lines(dropped_rx % ids[0]) and
+               p.missed_records(ALICE) == [], timeout=40,
+               what="the note put back to be dropped")
+    assert p.queue_entries(ALICE) == ids, p.queue_entries(ALICE)
+
+    s.start()
+    wait_mirrored(p, s, ALICE, {"Orders": 4}, timeout=60)
+    check_exactly_once(p, s, ALICE, "Orders",
+                       [message_id(m) for m in first + sent + queued])
+    time.sleep(1)
+    assert s.count(ALICE, "Orders") == 4
+
+
 def test_uncertain_entry_found_behind_many_same_size(env):
     """An uncertain entry (an APPEND was sent, the OK never seen) whose
     copy is on the standby behind more than 50 newer messages of the same

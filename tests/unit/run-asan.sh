@@ -121,6 +121,7 @@ if [ "${ASAN_INTEGRATION:-1}" != 0 ]; then
 		-k test_sent.test_copy_and_move -k test_sent_capture \
 		-k test_messages. -k test_valgrind. -k runbook_a -k runbook_b \
 		-k test_verify_and_repair -k test_missed_message_deleted \
+		-k test_missed_note_left_behind \
 		>"$tmp/integration.log" 2>&1
 	while read -r line; do
 		case "$line" in

@@ -97,6 +97,46 @@ static void test_standby_queue_roundtrip(void)
 	test_end();
 }
 
+/* The missed list queues a message under the id of its record: a part of
+   it left in tmp/ by a drain killed while writing it does not stop it. */
+static void test_standby_queue_given_id(void)
+{
+	struct standby_queue *queue;
+	struct standby_queue_entry *qentry;
+	struct standby_entry entry;
+	struct istream *input;
+	const char *id = standby_entry_id_generate(), *tmp_path, *error;
+	pool_t pool = pool_alloconly_create("test", 1024);
+	int fd;
+
+	test_begin("standby queue: an entry under a given id");
+	queue = standby_queue_init(test_dir, NULL);
+	(void)test_add(queue, "first", "", NULL);
+	tmp_path = t_strdup_printf("%s/tmp/%s", test_dir, id);
+	fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	test_assert(fd != -1 && write(fd, "torn", 4) == 4);
+	i_close_fd(&fd);
+
+	i_zero(&entry);
+	entry.id = id;
+	entry.mailbox = "Orders";
+	entry.queued_time = ioloop_time;
+	entry.user = "alice";
+	input = i_stream_create_from_data("body", 4);
+	test_assert(standby_queue_add(queue, &entry, input, &error) == 0);
+	i_stream_unref(&input);
+	test_assert_strcmp(entry.id, id);
+	test_assert(access(tmp_path, F_OK) < 0 && errno == ENOENT);
+	test_assert(standby_queue_open(queue, id, pool, &qentry, &error) == 1);
+	test_assert_strcmp(qentry->entry->mailbox, "Orders");
+	test_assert_strcmp(test_read_body(qentry), "body");
+	standby_queue_entry_close(&qentry);
+	test_assert(standby_queue_remove_id(queue, id, &error) == 0);
+	standby_queue_deinit(&queue);
+	pool_unref(&pool);
+	test_end();
+}
+
 static void test_corrupt(struct standby_queue *queue, const char *id,
 			 void (*corrupt)(int fd, off_t size), const char *what)
 {
@@ -334,6 +374,7 @@ static void test_missed_entry(struct standby_entry *entry,
 			      uoff_t size)
 {
 	i_zero(entry);
+	entry->id = standby_entry_id_generate();
 	entry->mailbox = mailbox;
 	entry->flags = flags;
 	entry->internal_date = 1700000000;
@@ -355,7 +396,7 @@ static void test_standby_missed(void)
 	const struct standby_missed_record *rec, *rec0;
 	struct standby_queue *queue;
 	struct standby_entry entry;
-	const char *error;
+	const char *error, *id_a;
 	unsigned int bad;
 	size_t used;
 	struct stat st;
@@ -379,6 +420,7 @@ static void test_standby_missed(void)
 	test_assert(!standby_missed_any(dir));
 
 	test_missed_entry(&entry, "Orders\tx/Auftr\xc3\xa4ge", flags, 1234);
+	id_a = entry.id;
 	test_assert(standby_missed_add(dir, &entry, sha_a, &error) == 0);
 	test_missed_entry(&entry, "", no_flags, 99);
 	entry.direction = STANDBY_DIRECTION_INCOMING;
@@ -392,6 +434,7 @@ static void test_standby_missed(void)
 					&records, &used, &bad, &error) == 0);
 	test_assert(array_count(&records) == 2 && bad == 0);
 	rec = array_idx(&records, 0);
+	test_assert_strcmp(rec->entry.id, id_a);
 	test_assert_strcmp(rec->entry.mailbox, "Orders\tx/Auftr\xc3\xa4ge");
 	test_assert_strcmp(t_strarray_join(rec->entry.flags, " "),
 			   "\\Seen $Kw");
@@ -426,6 +469,22 @@ static void test_standby_missed(void)
 	test_assert(!standby_missed_any(dir));
 	test_assert(stat(path, &st) == 0 &&
 		    st.st_size == STANDBY_MISSED_RESERVE);
+
+	/* a record whose entry id is not one is not a record */
+	test_assert(standby_missed_add(dir, &entry, sha_c, &error) == 0);
+	array_clear(&records);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 1 && bad == 0);
+	rec = array_idx(&records, 0);
+	test_assert(standby_missed_drop(dir, used,
+		t_strconcat("1\t../x", strchr(rec->line + 2, '\t'), NULL),
+		&error) == 0);
+	array_clear(&records);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 0 && bad == 1);
+	test_assert(standby_missed_drop(dir, used, "", &error) == 0);
 
 	/* a line that cannot be parsed is counted, not returned */
 	fd = open(path, O_WRONLY);
@@ -498,6 +557,7 @@ int main(void)
 	static void (*const test_functions[])(void) = {
 		test_setup,
 		test_standby_queue_roundtrip,
+		test_standby_queue_given_id,
 		test_standby_queue_torn,
 		test_standby_queue_dates,
 		test_standby_queue_states,
