@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #define STANDBY_STATE_FILE_MODE 0600
@@ -197,7 +198,40 @@ int standby_status_read(const char *state_dir, pool_t pool,
 	return ret < 0 ? -1 : 1;
 }
 
-/* Set the keys of set_kv (key, value, ..., NULL), keep the others */
+/* LMTP, IMAP and the worker's drains all change the status: its lock
+   keeps one's read-modify-write from undoing another's. Returns the
+   locked fd, or -1 when there is no lock to be had (no room for the lock
+   file, say): the status is changed without it then, which at worst
+   loses a concurrent change, as before the lock existed. */
+static int standby_status_lock(const char *state_dir)
+{
+	const char *path = t_strconcat(state_dir, "/status.lock", NULL);
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT, STANDBY_STATE_FILE_MODE);
+	if (fd == -1) {
+		if (errno != ENOENT && !ENOSPACE(errno))
+			i_error("open(%s) failed: %m", path);
+		return -1;
+	}
+	/* the holders only read and write a few lines */
+	if (flock(fd, LOCK_EX) < 0) {
+		i_error("flock(%s) failed: %m", path);
+		i_close_fd(&fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void standby_status_unlock(int *fd)
+{
+	/* closing releases the lock */
+	if (*fd != -1)
+		i_close_fd(fd);
+}
+
+/* Set the keys of set_kv (key, value, ..., NULL), keep the others. The
+   caller holds the status lock (if it could be had). */
 static int
 standby_status_write(const char *state_dir, const char *const *set_kv,
 		     const char **error_r)
@@ -226,8 +260,8 @@ standby_status_write(const char *state_dir, const char *const *set_kv,
 	for (set = set_kv; *set != NULL; set += 2)
 		str_printfa(data, "%s=%s\n", set[0], str_tabescape(set[1]));
 
-	/* LMTP, the worker and doveadm may all update the status at the
-	   same time: each writes its own temp file, the last rename wins */
+	/* each writer has its own temp file; readers see the old or the
+	   new file, whole */
 	if (standby_file_replace(path, str_data(data), str_len(data),
 				 FALSE, FALSE, error_r) == 0)
 		return 0;
@@ -249,8 +283,12 @@ int standby_status_update(const char *state_dir, const char *key,
 			  const char *value, const char **error_r)
 {
 	const char *set_kv[] = { key, value, NULL };
+	int lock_fd, ret;
 
-	return standby_status_write(state_dir, set_kv, error_r);
+	lock_fd = standby_status_lock(state_dir);
+	ret = standby_status_write(state_dir, set_kv, error_r);
+	standby_status_unlock(&lock_fd);
+	return ret;
 }
 
 int standby_status_increment(const char *state_dir, const char *key,
@@ -259,11 +297,15 @@ int standby_status_increment(const char *state_dir, const char *key,
 	ARRAY_TYPE(const_string) kv;
 	const char *const *pairs;
 	unsigned int i, count, value = 0;
+	int lock_fd, ret;
 
+	lock_fd = standby_status_lock(state_dir);
 	t_array_init(&kv, 16);
 	if (standby_status_read(state_dir, unsafe_data_stack_pool, &kv,
-				error_r) < 0)
+				error_r) < 0) {
+		standby_status_unlock(&lock_fd);
 		return -1;
+	}
 	pairs = array_get(&kv, &count);
 	for (i = 0; i + 1 < count; i += 2) {
 		if (strcmp(pairs[i], key) == 0 &&
@@ -278,5 +320,7 @@ int standby_status_increment(const char *state_dir, const char *key,
 	};
 	if (error == NULL)
 		set_kv[2] = NULL;
-	return standby_status_write(state_dir, set_kv, error_r);
+	ret = standby_status_write(state_dir, set_kv, error_r);
+	standby_status_unlock(&lock_fd);
+	return ret;
 }

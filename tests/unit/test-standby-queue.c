@@ -10,10 +10,12 @@
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-missed.h"
+#include "standby-ledger.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static char *test_dir;
 
@@ -534,6 +536,91 @@ static void test_standby_missed(void)
 	test_end();
 }
 
+#define TEST_STATUS_PROCS 4
+#define TEST_STATUS_ROUNDS 200
+
+static const char *test_status_get(const char *dir, const char *key)
+{
+	ARRAY_TYPE(const_string) kv;
+	const char *const *pairs, *error;
+	unsigned int i, count;
+
+	t_array_init(&kv, 8);
+	if (standby_status_read(dir, pool_datastack_create(), &kv,
+				&error) < 0)
+		return NULL;
+	pairs = array_get(&kv, &count);
+	for (i = 0; i + 1 < count; i += 2) {
+		if (strcmp(pairs[i], key) == 0)
+			return pairs[i + 1];
+	}
+	return NULL;
+}
+
+static const char *test_argv0;
+
+/* "<argv0> status-writer <dir> <i>": one of the processes below (a
+   process of its own, not a fork: it ends as cleanly as any program) */
+static int test_status_writer(const char *dir, const char *nr)
+{
+	unsigned int i, n;
+	int ret = 0;
+
+	lib_init();
+	if (str_to_uint(nr, &i) < 0)
+		i_fatal("invalid writer number: %s", nr);
+	for (n = 0; n < TEST_STATUS_ROUNDS && ret == 0; n++) T_BEGIN {
+		const char *error;
+
+		ret = standby_status_increment(dir, "queue_write_failures",
+			i % 2 == 0 ? "disk full" : NULL, &error);
+		if (ret == 0 && i == 0) {
+			ret = standby_status_update(dir, "last_success",
+						    dec2str(n + 1), &error);
+		}
+		if (ret < 0)
+			i_error("%s", error);
+	} T_END;
+	lib_deinit();
+	return ret == 0 ? 0 : 1;
+}
+
+/* LMTP processes that count failures at the same time, while a drain
+   records its result: every change is kept. */
+static void test_standby_status_concurrent(void)
+{
+	const char *dir = t_strconcat(test_dir, "/status-test", NULL);
+	pid_t pids[TEST_STATUS_PROCS];
+	unsigned int i;
+	int status;
+
+	test_begin("status: concurrent changes are all kept");
+	test_assert(mkdir(dir, 0700) == 0);
+	for (i = 0; i < TEST_STATUS_PROCS; i++) {
+		const char *argv[] = {
+			test_argv0, "status-writer", dir, dec2str(i), NULL
+		};
+
+		pids[i] = fork();
+		if (pids[i] < 0)
+			i_fatal("fork() failed: %m");
+		if (pids[i] == 0) {
+			execv(argv[0], (char *const *)argv);
+			i_fatal("execv(%s) failed: %m", argv[0]);
+		}
+	}
+	for (i = 0; i < TEST_STATUS_PROCS; i++) {
+		test_assert(waitpid(pids[i], &status, 0) == pids[i] &&
+			    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	test_assert_strcmp(test_status_get(dir, "queue_write_failures"),
+		dec2str(TEST_STATUS_PROCS * TEST_STATUS_ROUNDS));
+	test_assert_strcmp(test_status_get(dir, "last_success"),
+			   dec2str(TEST_STATUS_ROUNDS));
+	test_assert_strcmp(test_status_get(dir, "last_error"), "disk full");
+	test_end();
+}
+
 static struct ioloop *test_ioloop;
 
 static void test_setup(void)
@@ -552,7 +639,7 @@ static void test_cleanup(void)
 	io_loop_destroy(&test_ioloop);
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	static void (*const test_functions[])(void) = {
 		test_setup,
@@ -563,8 +650,13 @@ int main(void)
 		test_standby_queue_states,
 		test_standby_queue_backoff,
 		test_standby_missed,
+		test_standby_status_concurrent,
 		test_cleanup,
 		NULL
 	};
+
+	if (argc == 4 && strcmp(argv[1], "status-writer") == 0)
+		return test_status_writer(argv[2], argv[3]);
+	test_argv0 = argv[0];
 	return test_run(test_functions);
 }
