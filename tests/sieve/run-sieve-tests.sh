@@ -399,7 +399,7 @@ fi
 check "execute: queue write failure is counted in the status" \
 	grep -qx "queue_write_failures=1" "$tmp/state/status"
 check "execute: the message is noted in the missed list" \
-	bash -c '[ "$(tr -d "\\000" < "$1" | grep -c -E "^1	[0-9]+	[0-9a-f]{64}	[0-9]+	-?[0-9]+	incoming	[0-9]+	")" -eq 1 ]' \
+	bash -c '[ "$(tr -d "\\000" < "$1" | grep -c -E "^1	[0-9a-f]{16}-[0-9a-f]{32}	[0-9]+	[0-9a-f]{64}	[0-9]+	-?[0-9]+	incoming	[0-9]+	")" -eq 1 ]' \
 	_ "$tmp/state/missed"
 
 # -- the README's examples --------------------------------------------------
