@@ -181,7 +181,8 @@ static void test_standby_settings_check_errors(void)
 	static const struct {
 		const char *key, *value, *error;
 	} tests[] = {
-		{ "standby_ssl", "maybe", "standby_ssl: Invalid value 'maybe'" },
+		{ "standby_ssl", "maybe",
+		  "standby_ssl: Invalid value 'maybe'" },
 		{ "standby_port", "99999", "standby_port: Invalid port" },
 		{ "standby_port", "0", "standby_port: Invalid port" },
 		{ "standby_ssl_verify", "maybe", "standby_ssl_verify:" },
