@@ -72,14 +72,17 @@ int standby_settings_check(standby_settings_getenv_t *getenv, void *context,
 			   const char **error_r);
 
 /* The user's settings: the API every module (mail plugin, Sieve plugin,
-   worker, doveadm) calls, the same on Dovecot 2.3 and 2.4. The values
-   come from the configuration (2.3: the plugin {} section; 2.4: the
-   global standby_* settings, protocol {} blocks) with the userdb fields
-   on top, %variables expanded, and go through standby_settings_parse():
-   the return values are the same (1 configured, 0 inert, -1 with
-   *error_r). Everything is allocated from pool (the strings are copied:
-   nothing refers to Dovecot's settings afterwards). The glue that knows
-   how the major stores settings is standby-settings-user-dc23.c /
+   worker, doveadm) calls with any real mail user, the same on Dovecot 2.3
+   and 2.4. The values come from the configuration (2.3: the plugin {}
+   section; 2.4: the standby_* settings, globally or in protocol {}
+   blocks) with the userdb fields on top (on 2.4 a protocol {} block's
+   value wins over the userdb's), %variables expanded, and go through
+   standby_settings_parse(): 1 configured, 0 inert (*set_r is NULL), -1
+   with *error_r (data stack) on a bad value; on 2.4 also when Dovecot
+   cannot give the settings (e.g. the settings module is not installed).
+   Everything is allocated from pool (the strings are copied: nothing
+   refers to Dovecot's settings afterwards). The glue that knows how the
+   major stores settings is standby-settings-user-dc23.c /
    standby-settings-user-dc24.c. */
 int standby_settings_get_user(struct mail_user *user, pool_t pool,
 			      const struct standby_settings **set_r,
