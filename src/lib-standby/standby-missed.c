@@ -7,6 +7,7 @@
 #include "strescape.h"
 #include "write-full.h"
 #include "standby-common.h"
+#include "standby-names.h"
 #include "standby-missed.h"
 
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #define STANDBY_MISSED_VERSION "1"
 /* the last field: a line torn inside its flags does not parse */
 #define STANDBY_MISSED_END "."
+#define STANDBY_MISSED_SHA256_HEX_LEN 64
 
 static const char *standby_missed_path(const char *state_dir)
 {
@@ -136,6 +138,51 @@ int standby_missed_reserve(const char *state_dir, const char **error_r)
 	return standby_missed_sync_close(&fd, path, ret, error_r);
 }
 
+/* 64 lowercase hex digits, as standby_hash_lf_hex() writes them */
+static bool standby_missed_sha256_hex_is_valid(const char *hex)
+{
+	unsigned int i;
+
+	for (i = 0; hex[i] != '\0'; i++) {
+		if (!((hex[i] >= '0' && hex[i] <= '9') ||
+		      (hex[i] >= 'a' && hex[i] <= 'f')))
+			return FALSE;
+	}
+	return i == STANDBY_MISSED_SHA256_HEX_LEN;
+}
+
+/* What a record may hold: the writer writes nothing else and the reader
+   counts anything else as bad, so that every record read can be written
+   back as it was. The folder and the flags are what the mirror command
+   accepts (standby-names.h): they hold no control characters, so their
+   tab-escaping changes nothing, and no flag holds a space, the flags'
+   separator. */
+static bool
+standby_missed_is_valid(const struct standby_entry *entry,
+			const char *sha256_hex, const char **error_r)
+{
+	const char *error;
+
+	if (!standby_entry_id_is_valid(entry->id)) {
+		*error_r = "invalid entry id";
+		return FALSE;
+	}
+	if (!standby_missed_sha256_hex_is_valid(sha256_hex)) {
+		*error_r = "invalid SHA-256";
+		return FALSE;
+	}
+	if (entry->mailbox[0] != '\0' &&
+	    !standby_names_mailbox_is_valid(entry->mailbox, &error)) {
+		*error_r = t_strdup_printf("invalid folder: %s", error);
+		return FALSE;
+	}
+	if (!standby_names_flags_are_valid(entry->flags, &error)) {
+		*error_r = t_strdup_printf("invalid flags: %s", error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static const char *
 standby_missed_format(const struct standby_entry *entry,
 		      const char *sha256_hex)
@@ -160,12 +207,16 @@ int standby_missed_add(const char *state_dir,
 		       const char *sha256_hex, const char **error_r)
 {
 	const char *path = standby_missed_path(state_dir);
-	const char *line, *ignored;
+	const char *line, *error, *ignored;
 	size_t used, len;
 	buffer_t *buf;
 	int fd, ret = 0;
 
-	i_assert(standby_entry_id_is_valid(entry->id));
+	if (!standby_missed_is_valid(entry, sha256_hex, &error)) {
+		*error_r = t_strdup_printf("%s: record not added: %s",
+					   path, error);
+		return -1;
+	}
 	line = standby_missed_format(entry, sha256_hex);
 	fd = standby_missed_open(path, O_RDWR | O_CREAT, error_r);
 	if (fd == -1)
@@ -213,15 +264,14 @@ standby_missed_parse(const char *line, pool_t pool,
 		     struct standby_missed_record *rec_r)
 {
 	const char *const *args = t_strsplit_tabescaped(line);
+	const char *error;
 	long internal_date, queued_time;
 	int tz;
 
 	if (str_array_length(args) != 11 ||
 	    strcmp(args[0], STANDBY_MISSED_VERSION) != 0 ||
 	    strcmp(args[10], STANDBY_MISSED_END) != 0 ||
-	    !standby_entry_id_is_valid(args[1]) ||
 	    str_to_uoff(args[2], &rec_r->entry.size) < 0 ||
-	    strlen(args[3]) != 64 ||
 	    str_to_long(args[4], &internal_date) < 0 ||
 	    str_to_int(args[5], &tz) < 0 ||
 	    standby_direction_parse(args[6], &rec_r->entry.direction) < 0 ||
@@ -236,7 +286,15 @@ standby_missed_parse(const char *line, pool_t pool,
 	rec_r->entry.flags = args[9][0] == '\0' ?
 		p_new(pool, const char *, 1) :
 		(const char *const *)p_strsplit(pool, args[9], " ");
+	if (!standby_missed_is_valid(&rec_r->entry, rec_r->sha256_hex,
+				     &error))
+		return -1;
+	/* and only as the writer writes it: no escapes (nothing in a valid
+	   record needs one), no "+1" or "01" */
 	rec_r->line = p_strconcat(pool, line, "\n", NULL);
+	if (strcmp(standby_missed_format(&rec_r->entry, rec_r->sha256_hex),
+		   rec_r->line) != 0)
+		return -1;
 	return 0;
 }
 

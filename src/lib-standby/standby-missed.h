@@ -41,9 +41,10 @@ ARRAY_DEFINE_TYPE(standby_missed_record, struct standby_missed_record);
 int standby_missed_reserve(const char *state_dir, const char **error_r);
 /* Add a record for entry (its id, which must be set, mailbox, flags,
    dates, direction, size) and the LF digest of its bytes, and fdatasync
-   it. Returns 0, or -1
-   with *error_r (no file and no space for one, reserve full and no space
-   to append). */
+   it. Returns 0, or -1 with *error_r (no file and no space for one,
+   reserve full and no space to append, or a record that
+   standby_missed_read() would not accept: an invalid id or digest, or a
+   folder (other than "") or flag that standby-names.h refuses). */
 int standby_missed_add(const char *state_dir,
 		       const struct standby_entry *entry,
 		       const char *sha256_hex, const char **error_r);
@@ -52,8 +53,10 @@ int standby_missed_add(const char *state_dir,
 bool standby_missed_any(const char *state_dir);
 /* Read all records (allocated from pool) and the number of bytes they
    take in the file (for standby_missed_drop()). A line that cannot be
-   parsed is skipped with *bad_r counting it. Returns 0, or -1 with
-   *error_r; no file is the same as no records. */
+   parsed, or that holds what standby_missed_add() does not write, is
+   skipped with *bad_r counting it (the caller logs the count once); so
+   every record returned can be written again as it was. Returns 0, or
+   -1 with *error_r; no file is the same as no records. */
 int standby_missed_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(standby_missed_record) *records,
 			size_t *used_r, unsigned int *bad_r,

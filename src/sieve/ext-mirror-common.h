@@ -7,13 +7,6 @@
 
 struct sieve_execute_env;
 
-/* Longest standby folder name accepted (bytes, UTF-8). IMAP has no limit,
-   but real servers refuse long names (Dovecot: 255 per level); 1024 leaves
-   room for a few hierarchy levels and keeps queue headers small. */
-#define EXT_MIRROR_MAILBOX_MAX_LEN 1024
-/* Longest keyword accepted (bytes) */
-#define EXT_MIRROR_KEYWORD_MAX_LEN 255
-
 /*
  * Extension
  */

@@ -4,7 +4,8 @@
    <state_dir>/missed, read as the worker's drain reads it. Invariants:
    - reading never fails on content, and the records end at the first NUL
    - every record it returns can be written back with standby_missed_add()
-     and read again with the same fields
+     and read again with the same fields, as the same line (the reader
+     accepts nothing that the writer does not write)
    - dropping what was read leaves no record. */
 
 #include "lib.h"
@@ -44,6 +45,7 @@ static void fuzz_missed_same(const struct standby_missed_record *a,
 static void fuzz_missed_roundtrip(const struct standby_missed_record *rec)
 {
 	ARRAY_TYPE(standby_missed_record) again;
+	const struct standby_missed_record *back;
 	const char *path, *error;
 	unsigned int bad;
 	size_t used;
@@ -58,7 +60,10 @@ static void fuzz_missed_roundtrip(const struct standby_missed_record *rec)
 				&used, &bad, &error) < 0)
 		i_panic("read back failed: %s", error);
 	i_assert(bad == 0 && array_count(&again) == 1);
-	fuzz_missed_same(rec, array_front(&again));
+	back = array_front(&again);
+	fuzz_missed_same(rec, back);
+	i_assert(strcmp(rec->line, back->line) == 0);
+	i_assert(used == strlen(rec->line));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

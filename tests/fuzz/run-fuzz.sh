@@ -7,6 +7,12 @@
 # seed corpus tests/fuzz/corpus/<target>/ (which it never changes).
 #
 #   tests/fuzz/run-fuzz.sh [TARGET...]      (default: all)
+#   tests/fuzz/run-fuzz.sh --replay FILE...
+#
+# --replay runs each FILE once through its target (named by the file:
+# "<target>-crash-…" as kept in /tmp/standby-fuzz-crashes/, or a file in
+# corpus/<target>/), with the project's log lines shown; "ok" if the
+# input passes now.
 #
 # Environment:
 #   FUZZ_SECONDS    run time per target (default 60)
@@ -25,7 +31,15 @@ top=$(cd "$here/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
 crash_dir=/tmp/standby-fuzz-crashes
 targets_all="entry imap settings mirror missed"
-targets=${*:-$targets_all}
+replay=()
+if [ "${1:-}" = "--replay" ]; then
+	shift
+	replay=("$@")
+	if [ ${#replay[@]} -eq 0 ]; then
+		echo "usage: $0 --replay FILE..." >&2
+		exit 2
+	fi
+fi
 
 passed=0
 failed=0
@@ -43,11 +57,52 @@ finish() {
 	exit
 }
 
-for t in $targets; do
+is_target() {
 	case " $targets_all " in
-	*" $t "*) ;;
-	*) echo "unknown target: $t (targets: $targets_all)" >&2; exit 2 ;;
+	*" $1 "*) return 0 ;;
+	*) return 1 ;;
 	esac
+}
+
+# the target that FILE is an input of
+replay_target() {
+	local name t
+	name=$(basename "$1")
+	t=${name%%-*}
+	if [ "$t" != "$name" ] && is_target "$t"; then
+		echo "$t"
+	elif is_target "$(basename "$(dirname "$1")")"; then
+		basename "$(dirname "$1")"
+	else
+		return 1
+	fi
+}
+
+if [ ${#replay[@]} -gt 0 ]; then
+	targets=""
+	for f in "${replay[@]}"; do
+		if [ ! -f "$f" ]; then
+			echo "no such file: $f" >&2
+			exit 2
+		fi
+		if ! t=$(replay_target "$f"); then
+			echo "$f: which target? (name it TARGET-..., or put it" \
+			     "in corpus/TARGET/; targets: $targets_all)" >&2
+			exit 2
+		fi
+		case " $targets " in
+		*" $t "*) ;;
+		*) targets="$targets $t" ;;
+		esac
+	done
+else
+	targets=${*:-$targets_all}
+fi
+for t in $targets; do
+	if ! is_target "$t"; then
+		echo "unknown target: $t (targets: $targets_all)" >&2
+		exit 2
+	fi
 done
 
 tmp=$(mktemp -d /tmp/standby-fuzz.XXXXXX)
@@ -127,6 +182,25 @@ echo "# fuzz targets built in $(( $(date +%s) - start )) s"
 # size in an input is not a crash where the code checks for it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+if [ ${#replay[@]} -gt 0 ]; then
+	for f in "${replay[@]}"; do
+		t=$(replay_target "$f")
+		abs=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+		log=$tmp/replay.log
+		# in $tmp: the mirror target writes a file into its cwd
+		(cd "$tmp" && FUZZ_VERBOSE=1 "$build/fuzz-standby-$t" \
+			-timeout=10 -rss_limit_mb=2048 "$abs") >"$log" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			ok "fuzz $t: $f passes"
+		else
+			not_ok "fuzz $t: $f: exit status $rc" \
+				"$(grep -v -E '^(INFO|MERGE)' "$log" | tail -n 60)"
+		fi
+	done
+	finish
+fi
 
 for t in $targets; do
 	seeds=$here/corpus/$t

@@ -10,6 +10,7 @@
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-missed.h"
+#include "standby-names.h"
 #include "standby-ledger.h"
 
 #include <fcntl.h>
@@ -421,7 +422,7 @@ static void test_standby_missed(void)
 		    (st.st_mode & 0777) == 0600);
 	test_assert(!standby_missed_any(dir));
 
-	test_missed_entry(&entry, "Orders\tx/Auftr\xc3\xa4ge", flags, 1234);
+	test_missed_entry(&entry, "Orders/Auftr\xc3\xa4ge", flags, 1234);
 	id_a = entry.id;
 	test_assert(standby_missed_add(dir, &entry, sha_a, &error) == 0);
 	test_missed_entry(&entry, "", no_flags, 99);
@@ -437,7 +438,7 @@ static void test_standby_missed(void)
 	test_assert(array_count(&records) == 2 && bad == 0);
 	rec = array_idx(&records, 0);
 	test_assert_strcmp(rec->entry.id, id_a);
-	test_assert_strcmp(rec->entry.mailbox, "Orders\tx/Auftr\xc3\xa4ge");
+	test_assert_strcmp(rec->entry.mailbox, "Orders/Auftr\xc3\xa4ge");
 	test_assert_strcmp(t_strarray_join(rec->entry.flags, " "),
 			   "\\Seen $Kw");
 	test_assert(rec->entry.size == 1234);
@@ -533,6 +534,201 @@ static void test_standby_missed(void)
 	test_assert(standby_missed_read(dir, pool_datastack_create(),
 					&records, &used, &bad, &error) == 0);
 	test_assert(array_count(&records) == 0 && bad == 1);
+	test_end();
+}
+
+static const char *test_fill(size_t len, char c)
+{
+	char *str = t_malloc0(len + 1);
+
+	memset(str, c, len);
+	return str;
+}
+
+/* A missed-list line with the given digest, folder and flags fields (as
+   they are in the file: tab-escaped) */
+static const char *
+test_missed_line(const char *sha256_field, const char *mailbox_field,
+		 const char *flags_field)
+{
+	return t_strdup_printf("1\t006b0b2d72090df0-80715e23722d0b6b4021000083"
+			       "ecc375\t89\t%s\t0\t0\tincoming\t5\t%s\t%s\t.\n",
+			       sha256_field, mailbox_field, flags_field);
+}
+
+/* Write line as the list's only content; returns the number of records
+   read back, *bad_r the number of bad ones */
+static unsigned int
+test_missed_read_line(const char *dir, const char *line, unsigned int *bad_r)
+{
+	ARRAY_TYPE(standby_missed_record) records;
+	const char *error;
+	size_t used;
+
+	t_array_init(&records, 2);
+	test_assert(standby_missed_drop(dir, 0, line, &error) == 0);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, bad_r,
+					&error) == 0);
+	test_assert(used == strlen(line));
+	test_assert(standby_missed_drop(dir, used, "", &error) == 0);
+	return array_count(&records);
+}
+
+static void test_standby_missed_names(void)
+{
+	static const char *const flags[] = {
+		"\\Seen", "\\answered", "\\Flagged", "\\Draft", "\\Deleted",
+		"$Label1", "Junk_2", NULL
+	};
+	static const char *const no_flags[] = { NULL };
+	/* folders and flags the mirror command refuses */
+	static const char *const bad_folders[] = {
+		"Orders\tx", "Orders\x01x", "Orders\x0bx", "a\xc2\x85" "b",
+		"/Orders", "Orders/", "a//b", "a/../b", "..", "\xff", NULL
+	};
+	static const char *const bad_flags[] = {
+		"Gr\xc3\xb6\xc3\x9f" "e", "a b", "\\Recent", "", "a(b",
+		"a\tb", NULL
+	};
+	const char *dir = t_strconcat(test_dir, "/missed-names", NULL);
+	const char *sha = TEST_SHA("a"), *long_name, *error;
+	const char *bad_shas[] = {
+		TEST_SHA("A"), TEST_SHA("g"), TEST_SHA("a") "a",
+		t_strndup(sha, 63), t_strconcat("\x01", sha + 1, NULL), NULL
+	};
+	/* as they would be in the file (tab-escaped) */
+	static const char *const bad_folder_fields[] = {
+		"Orders\x01tx", "Orders\x01" "1x", "Orders\x0bx",
+		"a\xc2\x85" "b", "/Orders", "Orders/", "a//b", "a/../b", "..",
+		"\xff", NULL
+	};
+	static const char *const bad_flag_fields[] = {
+		"Gr\xc3\xb6\xc3\x9f" "e", "a  b", " a", "a ", "\\Recent",
+		"a(b", "a\x01tb", NULL
+	};
+	/* valid once unescaped, but not as the writer writes them */
+	static const char *const uncanonical_flag_fields[] = {
+		"\x01" "a", "\\Seen\x01" "0", "a\x01", NULL
+	};
+	ARRAY_TYPE(standby_missed_record) records;
+	const struct standby_missed_record *rec;
+	struct standby_entry entry;
+	const char *one_flag[] = { NULL, NULL };
+	unsigned int i, bad;
+	size_t used;
+
+	test_begin("missed list: only names the mirror command accepts");
+	test_assert(mkdir(dir, 0700) == 0);
+	test_assert(standby_missed_reserve(dir, &error) == 0);
+
+	/* the writer refuses what the reader would not accept, and writes
+	   nothing */
+	for (i = 0; bad_folders[i] != NULL; i++) {
+		test_missed_entry(&entry, bad_folders[i], no_flags, 5);
+		test_assert_idx(standby_missed_add(dir, &entry, sha,
+						   &error) < 0, i);
+	}
+	long_name = test_fill(STANDBY_NAMES_MAILBOX_MAX_LEN + 1, 'x');
+	test_missed_entry(&entry, long_name, no_flags, 5);
+	test_assert(standby_missed_add(dir, &entry, sha, &error) < 0);
+	for (i = 0; bad_flags[i] != NULL; i++) {
+		one_flag[0] = bad_flags[i];
+		test_missed_entry(&entry, "Orders", one_flag, 5);
+		test_assert_idx(standby_missed_add(dir, &entry, sha,
+						   &error) < 0, i);
+	}
+	test_missed_entry(&entry, "Orders", no_flags, 5);
+	for (i = 0; bad_shas[i] != NULL; i++) {
+		test_assert_idx(standby_missed_add(dir, &entry, bad_shas[i],
+						   &error) < 0, i);
+	}
+	test_assert(!standby_missed_any(dir));
+
+	/* what it writes reads back as it was */
+	test_missed_entry(&entry, long_name + 1, flags, 5);
+	test_assert(standby_missed_add(dir, &entry, sha, &error) == 0);
+	t_array_init(&records, 2);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 1 && bad == 0);
+	if (array_count(&records) == 1) {
+		rec = array_front(&records);
+		test_assert_strcmp(rec->entry.mailbox, long_name + 1);
+		test_assert_strcmp(t_strarray_join(rec->entry.flags, " "),
+				   t_strarray_join(flags, " "));
+	}
+	test_assert(standby_missed_drop(dir, used, "", &error) == 0);
+
+	/* the reader counts as bad what the writer would not write */
+	test_assert(test_missed_read_line(dir,
+		test_missed_line(sha, "Orders", "\\Seen $Kw"), &bad) == 1 &&
+		bad == 0);
+	for (i = 0; bad_shas[i] != NULL; i++) {
+		test_assert_idx(test_missed_read_line(dir,
+			test_missed_line(bad_shas[i], "", ""), &bad) == 0 &&
+			bad == 1, i);
+	}
+	for (i = 0; bad_folder_fields[i] != NULL; i++) {
+		test_assert_idx(test_missed_read_line(dir,
+			test_missed_line(sha, bad_folder_fields[i], ""),
+			&bad) == 0 && bad == 1, i);
+	}
+	for (i = 0; bad_flag_fields[i] != NULL; i++) {
+		test_assert_idx(test_missed_read_line(dir,
+			test_missed_line(sha, "Orders", bad_flag_fields[i]),
+			&bad) == 0 && bad == 1, i);
+	}
+	for (i = 0; uncanonical_flag_fields[i] != NULL; i++) {
+		test_assert_idx(test_missed_read_line(dir,
+			test_missed_line(sha, "Orders",
+					 uncanonical_flag_fields[i]),
+			&bad) == 0 && bad == 1, i);
+	}
+	test_assert(test_missed_read_line(dir,
+		test_missed_line(sha, "Orders\x01" "0x", ""), &bad) == 0 &&
+		bad == 1);
+	test_end();
+}
+
+/* Issue 19: a digest field whose escape (0x01 0x01, read as one 0x01)
+   gave 64 bytes that were no digest; the writer wrote it unescaped and
+   read it back as 63. Both of the input's records are bad, and a valid
+   one beside them is still read. */
+static void test_standby_missed_issue19(void)
+{
+	const char *dir = t_strconcat(test_dir, "/missed-issue19", NULL);
+	const char *lines, *error;
+	ARRAY_TYPE(standby_missed_record) records;
+	const struct standby_missed_record *rec;
+	unsigned int bad;
+	size_t used;
+
+	test_begin("missed list: issue 19, a digest with an escape");
+	test_assert(mkdir(dir, 0700) == 0);
+	test_assert(standby_missed_reserve(dir, &error) == 0);
+	lines = t_strconcat(
+		"1\t006b0b2d720726bd-4852ef1b722d0b6b4021000083ecc375\t1234\t",
+		TEST_SHA("a"), "\t1700000000\t-120\to\x9eutgoing\t"
+		"1700000100\tOrders\x01tx\t\\Seen $Kw\t.\n",
+		test_missed_line(t_strconcat(test_fill(10, 'b'),
+					     "\x01\x01",
+					     test_fill(40, 'b'), "[",
+					     test_fill(12, 'b'), NULL), "",
+				 t_strconcat(test_fill(34, '\xa5'),
+					     test_fill(25, 'o'),
+					     test_fill(7, '\xa5'), NULL)),
+		test_missed_line(TEST_SHA("c"), "Orders", ""), NULL);
+	test_assert(standby_missed_drop(dir, 0, lines, &error) == 0);
+	t_array_init(&records, 2);
+	test_assert(standby_missed_read(dir, pool_datastack_create(),
+					&records, &used, &bad, &error) == 0);
+	test_assert(array_count(&records) == 1 && bad == 2);
+	test_assert(used == strlen(lines));
+	if (array_count(&records) == 1) {
+		rec = array_front(&records);
+		test_assert_strcmp(rec->sha256_hex, TEST_SHA("c"));
+	}
 	test_end();
 }
 
@@ -650,6 +846,8 @@ int main(int argc, char *argv[])
 		test_standby_queue_states,
 		test_standby_queue_backoff,
 		test_standby_missed,
+		test_standby_missed_names,
+		test_standby_missed_issue19,
 		test_standby_status_concurrent,
 		test_cleanup,
 		NULL
