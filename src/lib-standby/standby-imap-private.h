@@ -2,9 +2,8 @@
 #ifndef STANDBY_IMAP_PRIVATE_H
 #define STANDBY_IMAP_PRIVATE_H
 
-/* Shared by standby-imap.c (connection, APPEND) and standby-imap-fetch.c
-   (reading the standby for restore, failback and verify). Not for use
-   outside lib-standby. */
+/* Shared by the files of the standby IMAP client (standby-imap-*.c).
+   Not for use outside lib-standby. */
 
 #include "hash.h"
 #include "imapc-client.h"
@@ -61,6 +60,12 @@ void standby_imap_reply_save(struct standby_imap *imap,
 			     const struct imapc_command_reply *reply,
 			     enum imapc_command_state *state_r,
 			     char **resp_key, char **error_r);
+
+/* standby-imap-log.c: while imapc runs for imap, keep the first error it
+   logs in imap->captured_error and clean its lines of credentials. Only
+   one run at a time in a process. */
+void standby_imap_capture_begin(struct standby_imap *imap);
+void standby_imap_capture_end(struct standby_imap *imap);
 /* An imapc error or reply text fit for error_r (no credentials) */
 const char *standby_imap_sanitize(struct standby_imap *imap,
 				  const char *text);
