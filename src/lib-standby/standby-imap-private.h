@@ -53,13 +53,24 @@ void standby_imap_cmd_done(struct standby_imap *imap);
 void standby_imap_run(struct standby_imap *imap);
 bool standby_imap_resp_key_is(const struct imapc_command_reply *reply,
 			      const char *key);
-/* Record a tagged reply for a command that waits for it: its state, its
-   [RESP] key and, unless OK, its error text (i_strdup'd; the caller frees
-   resp_key and error). */
-void standby_imap_reply_save(struct standby_imap *imap,
-			     const struct imapc_command_reply *reply,
-			     enum imapc_command_state *state_r,
-			     char **resp_key, char **error_r);
+
+/* One command and its tagged reply; embed it first in a context of one's
+   own to get that context in the untagged callback. */
+struct standby_imap_request {
+	struct standby_imap *imap;
+	/* the tagged reply: its state, its [RESP] key and, unless OK, its
+	   error text (sanitised) */
+	enum imapc_command_state state;
+	char *resp_key, *error;
+};
+/* Send one command and wait for its tagged reply, passing untagged replies
+   to untagged (with req as context). Returns 0 on OK, -1 with *error_r.
+   May be called again with the same req; free it with
+   standby_imap_request_free(). */
+int standby_imap_request_run(struct standby_imap_request *req,
+			     imapc_untagged_callback_t *untagged,
+			     const char *cmd_str, const char **error_r);
+void standby_imap_request_free(struct standby_imap_request *req);
 
 /* standby-imap-log.c: while imapc runs for imap, keep the first error it
    logs in imap->captured_error and clean its lines of credentials. Only
