@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
 
-/* standby-imap.c against a real Dovecot (started by run-test.sh).
+/* The standby IMAP client (standby-imap-*.c) against a real Dovecot
+   (started by run-test.sh).
    Usage: test-standby-imap <test dir> <imaps port> <imap port> <fake port>
    <silent port> (fake-imap-server.py). The fake server's misbehaviour
    is chosen by the user name (see its MODES). */

@@ -1,16 +1,16 @@
 /* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
 
+/* The connection to the standby: connect and log in, the run loop that
+   waits for replies, one request at a time, and the standby's Sent
+   folder. */
+
 #include "lib.h"
 #include "array.h"
 #include "hash.h"
 #include "str.h"
 #include "str-sanitize.h"
-#include "istream.h"
 #include "imap-arg.h"
-#include "imap-date.h"
-#include "imap-quote.h"
 #include "imap-util.h"
-#include "imap-utf7.h"
 #include "imapc-client.h"
 #include "standby-settings.h"
 #include "standby-imap.h"
@@ -20,13 +20,6 @@
 /* imapc writes large FETCH BODY[] literals to unlinked files with this
    prefix. Not the state directory: the queue owns what is in there. */
 #define STANDBY_IMAP_TEMP_PATH_PREFIX "/tmp/standby-imapc."
-
-
-struct standby_imap_list {
-	struct standby_imap *imap;
-	const char *sent_mailbox;
-	enum imapc_command_state state;
-};
 
 size_t standby_imap_max_line_length = STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH;
 
@@ -385,11 +378,16 @@ void standby_imap_disconnect(struct standby_imap **_imap)
 
 /* get_sent_mailbox */
 
+struct standby_imap_sent {
+	struct standby_imap_request req;
+	const char *sent_mailbox;
+};
+
 static void
 standby_imap_capability_untagged(const struct imapc_untagged_reply *reply,
 				 void *context)
 {
-	struct standby_imap *imap = context;
+	struct standby_imap_request *req = context;
 	const struct imap_arg *args = reply->args;
 	ARRAY_TYPE(const_string) caps;
 	const char *atom;
@@ -400,25 +398,14 @@ standby_imap_capability_untagged(const struct imapc_untagged_reply *reply,
 	for (; imap_arg_get_atom(args, &atom); args++)
 		array_push_back(&caps, &atom);
 	array_append_zero(&caps);
-	standby_imap_parse_capabilities(imap, array_front(&caps));
+	standby_imap_parse_capabilities(req->imap, array_front(&caps));
 }
 
 static void
-standby_imap_simple_callback(const struct imapc_command_reply *reply,
-			     void *context)
-{
-	struct standby_imap *imap = context;
-
-	standby_imap_cmd_reply(imap, reply);
-	standby_imap_cmd_done(imap);
-}
-
-
-static void
-standby_imap_list_untagged(const struct imapc_untagged_reply *reply,
+standby_imap_sent_untagged(const struct imapc_untagged_reply *reply,
 			   void *context)
 {
-	struct standby_imap_list *ctx = context;
+	struct standby_imap_sent *ctx = context;
 	struct standby_imap_list_reply list;
 
 	if (ctx->sent_mailbox != NULL ||
@@ -428,58 +415,40 @@ standby_imap_list_untagged(const struct imapc_untagged_reply *reply,
 		return;
 
 	if (list.name == NULL) {
-		e_debug(ctx->imap->event,
+		e_debug(ctx->req.imap->event,
 			"\\Sent folder has an invalid mUTF-7 name: %s",
 			list.name_utf7);
 		return;
 	}
-	ctx->sent_mailbox = p_strdup(ctx->imap->pool, list.name);
-}
-
-static void
-standby_imap_list_callback(const struct imapc_command_reply *reply,
-			   void *context)
-{
-	struct standby_imap_list *ctx = context;
-
-	standby_imap_cmd_reply(ctx->imap, reply);
-	ctx->state = reply->state;
-	standby_imap_cmd_done(ctx->imap);
+	ctx->sent_mailbox = p_strdup(ctx->req.imap->pool, list.name);
 }
 
 const char *standby_imap_get_sent_mailbox(struct standby_imap *imap)
 {
-	struct standby_imap_list ctx;
-	struct imapc_command *cmd;
+	struct standby_imap_sent ctx;
+	const char *error;
 	const char *fallback = imap->set->sent_mailbox != NULL ?
 		imap->set->sent_mailbox : STANDBY_DEFAULT_SENT_MAILBOX;
 
 	if (imap->sent_mailbox != NULL)
 		return imap->sent_mailbox;
-	i_assert(imap->pending == 0);
-	i_free(imap->captured_error);
 
-	if (!imap->have_capabilities && imap->disconnect_error == NULL) {
-		/* the login reply had no capabilities */
-		imap->untagged_callback = standby_imap_capability_untagged;
-		imap->untagged_context = imap;
-		cmd = standby_imap_cmd(imap, standby_imap_simple_callback,
-				       imap);
-		imapc_command_send(cmd, "CAPABILITY");
-		standby_imap_run(imap);
-		imap->untagged_callback = NULL;
-	}
-
+	/* errors are the connection's: the caller sees them on its next
+	   command; until then the fallback serves */
 	i_zero(&ctx);
-	ctx.imap = imap;
-	if (imap->special_use && imap->disconnect_error == NULL) {
-		imap->untagged_callback = standby_imap_list_untagged;
-		imap->untagged_context = &ctx;
-		cmd = standby_imap_cmd(imap, standby_imap_list_callback, &ctx);
-		imapc_command_send(cmd, "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
-		standby_imap_run(imap);
-		imap->untagged_callback = NULL;
+	ctx.req.imap = imap;
+	if (!imap->have_capabilities) {
+		/* the login reply had no capabilities */
+		(void)standby_imap_request_run(&ctx.req,
+			standby_imap_capability_untagged, "CAPABILITY",
+			&error);
 	}
+	if (imap->special_use) {
+		(void)standby_imap_request_run(&ctx.req,
+			standby_imap_sent_untagged,
+			"LIST \"\" \"*\" RETURN (SPECIAL-USE)", &error);
+	}
+	standby_imap_request_free(&ctx.req);
 
 	if (ctx.sent_mailbox != NULL) {
 		e_debug(imap->event, "\\Sent folder: %s", ctx.sent_mailbox);
