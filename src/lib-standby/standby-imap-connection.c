@@ -17,9 +17,6 @@
 #include "standby-imap-private.h"
 #include "standby-imap-parse.h"
 
-/* imapc writes large FETCH BODY[] literals to unlinked files with this
-   prefix. Not the state directory: the queue owns what is in there. */
-#define STANDBY_IMAP_TEMP_PATH_PREFIX "/tmp/standby-imapc."
 
 size_t standby_imap_max_line_length = STANDBY_IMAP_DEFAULT_MAX_LINE_LENGTH;
 
@@ -38,7 +35,8 @@ standby_imap_disconnect_reason(struct standby_imap *imap,
 	if (imap->set->ssl != STANDBY_SSL_NONE && !imap->logged_in &&
 	    (strstr(error, "SSL") != NULL || strstr(error, "TLS") != NULL ||
 	     strstr(error, "certificate") != NULL)) {
-		if (str_begins(error, "Server disconnected unexpectedly: "))
+		if (standby_imap_str_begins(error,
+					    "Server disconnected unexpectedly: "))
 			error += strlen("Server disconnected unexpectedly: ");
 		error = t_strconcat("TLS handshake failed: ", error, NULL);
 	}
@@ -231,56 +229,10 @@ static void standby_imap_login_callback(const struct imapc_command_reply *reply,
 	standby_imap_cmd_done(imap);
 }
 
-static void
-standby_imap_client_settings(struct standby_imap *imap,
-			     struct imapc_client_settings *imapc_set_r)
-{
-	const struct standby_settings *set = imap->set;
-	unsigned int timeout_msecs = set->timeout_secs * 1000;
-
-	i_zero(imapc_set_r);
-	imapc_set_r->host = set->host;
-	imapc_set_r->port = set->port;
-	imapc_set_r->username = set->user;
-	imapc_set_r->password = set->password;
-	imapc_set_r->max_idle_time = IMAPC_DEFAULT_MAX_IDLE_TIME;
-	imapc_set_r->dns_client_socket_path = "";
-	imapc_set_r->rawlog_dir = "";
-	imapc_set_r->temp_path_prefix = STANDBY_IMAP_TEMP_PATH_PREFIX;
-	imapc_set_r->max_line_length = imap->max_line_length;
-	imapc_set_r->debug = event_want_debug(imap->event);
-	imapc_set_r->connect_timeout_msecs = timeout_msecs;
-	imapc_set_r->cmd_timeout_msecs = timeout_msecs;
-	/* never reconnect on our behalf: an APPEND in flight is uncertain
-	   and the caller must look for it before sending it again */
-	imapc_set_r->connect_retry_count = 0;
-
-	switch (set->ssl) {
-	case STANDBY_SSL_IMAPS:
-		imapc_set_r->ssl_mode = IMAPC_CLIENT_SSL_MODE_IMMEDIATE;
-		break;
-	case STANDBY_SSL_STARTTLS:
-		imapc_set_r->ssl_mode = IMAPC_CLIENT_SSL_MODE_STARTTLS;
-		break;
-	case STANDBY_SSL_NONE:
-		imapc_set_r->ssl_mode = IMAPC_CLIENT_SSL_MODE_NONE;
-		break;
-	}
-	/* certificate chain and host name are checked in imapc's
-	   handshake callback unless allow_invalid_cert is set; without
-	   ca_file the system's default CA store is used */
-	imapc_set_r->ssl_set.ca_file =
-		set->ssl_ca_file != NULL && *set->ssl_ca_file != '\0' ?
-		set->ssl_ca_file : NULL;
-	imapc_set_r->ssl_set.verify_remote_cert = set->ssl_verify;
-	imapc_set_r->ssl_set.allow_invalid_cert = !set->ssl_verify;
-}
-
 int standby_imap_connect(const struct standby_settings *set,
 			 struct event *event_parent,
 			 struct standby_imap **imap_r, const char **error_r)
 {
-	struct imapc_client_settings imapc_set;
 	struct standby_imap *imap;
 	enum imapc_capability capabilities;
 	const char *error;
@@ -307,10 +259,14 @@ int standby_imap_connect(const struct standby_settings *set,
 	event_set_append_log_prefix(imap->event, t_strdup_printf(
 		"standby(%s:%u): ", set->host, set->port));
 
-	standby_imap_client_settings(imap, &imapc_set);
 	standby_imap_capture_begin(imap);
-	imap->client = imapc_client_init(&imapc_set, imap->event);
+	imap->client = standby_imap_client_create(imap, &error);
 	standby_imap_capture_end(imap);
+	if (imap->client == NULL) {
+		*error_r = t_strdup(error);
+		standby_imap_disconnect(&imap);
+		return -1;
+	}
 	if (imap->captured_error != NULL) {
 		/* the SSL context could not be created (e.g. unreadable
 		   ssl_ca_file); imapc would only say "No SSL context" */
@@ -369,6 +325,7 @@ void standby_imap_disconnect(struct standby_imap **_imap)
 		}
 		imapc_client_deinit(&imap->client);
 	}
+	standby_imap_client_free(imap);
 	hash_table_destroy(&imap->known_mailboxes);
 	i_free(imap->captured_error);
 	i_free(imap->disconnect_error);

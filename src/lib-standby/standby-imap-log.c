@@ -158,7 +158,7 @@ standby_imap_sanitize(struct standby_imap *imap, const char *text)
 	const char *password = imap->set->password;
 	const char *p, *end;
 
-	if (str_begins(text, "imapc(") &&
+	if (standby_imap_str_begins(text, "imapc(") &&
 	    (p = strstr(text, "): ")) != NULL)
 		text = p + 3;
 	p = strstr(text, " - disconnecting");

@@ -8,11 +8,17 @@
 #include "hash.h"
 #include "imapc-client.h"
 
+/* imapc writes large FETCH BODY[] literals to unlinked files with this
+   prefix. Not the state directory: the queue owns what is in there. */
+#define STANDBY_IMAP_TEMP_PATH_PREFIX "/tmp/standby-imapc."
+
 struct standby_imap {
 	pool_t pool;
 	struct event *event;
 	const struct standby_settings *set;
 	struct imapc_client *client;
+	/* what standby_imap_client_create() made besides the client */
+	void *client_glue;
 
 	/* imapc commands sent and not answered yet; imapc's ioloop runs
 	   while this is non-zero */
@@ -40,6 +46,20 @@ struct standby_imap {
 	bool special_use:1;
 	bool logged_in:1;
 };
+
+/* standby-imap-client-dc23.c / -dc24.c, the one place that knows how a
+   Dovecot major takes imapc's settings: the imapc client for imap->set.
+   Returns NULL with *error_r when a setting can't be given to imapc. */
+struct imapc_client *
+standby_imap_client_create(struct standby_imap *imap, const char **error_r);
+/* Free imap->client_glue, after imapc_client_deinit() */
+void standby_imap_client_free(struct standby_imap *imap);
+
+/* h starts with n (str_begins() on 2.3, str_begins_with() on 2.4) */
+static inline bool standby_imap_str_begins(const char *h, const char *n)
+{
+	return strncmp(h, n, strlen(n)) == 0;
+}
 
 /* Send a command; the caller's callback must call standby_imap_cmd_reply()
    first and standby_imap_cmd_done() last. */
