@@ -3,9 +3,9 @@
 /* The imapc client for Dovecot 2.4: imapc looks its settings up through
    its event, so ours go in as overrides on a settings instance set on
    imap->event. The instance belongs to a settings root of our own, not to
-   the process's configuration: no admin imapc_* or ssl_client_* setting
-   reaches the standby connection, as on 2.3, where imapc took only the
-   struct we gave it. */
+   the process's configuration: no admin imapc_* or ssl_* setting reaches
+   the standby connection, as on 2.3, where imapc took only the struct we
+   gave it. */
 
 #include "lib.h"
 #include "settings.h"
@@ -16,10 +16,9 @@
 #include "standby-imap.h"
 #include "standby-imap-private.h"
 
-struct standby_imap_client_glue {
-	struct settings_root *root;
-	struct settings_instance *instance;
-};
+/* One per process, never freed: the TLS context cache keeps settings
+   looked up from it until the process ends (the root must outlive them). */
+static struct settings_root *standby_imap_settings_root = NULL;
 
 /* 2.4 expands %{...} in setting values and reads a file setting's content
    after its first line: take neither from a user's value */
@@ -114,7 +113,7 @@ struct imapc_client *
 standby_imap_client_create(struct standby_imap *imap, const char **error_r)
 {
 	const struct standby_settings *set = imap->set;
-	struct standby_imap_client_glue *glue;
+	struct settings_instance *instance;
 	struct imapc_parameters params;
 	const char *ca_file = set->ssl_ca_file != NULL ? set->ssl_ca_file : "";
 
@@ -126,12 +125,12 @@ standby_imap_client_create(struct standby_imap *imap, const char **error_r)
 					    error_r) < 0)
 		return NULL;
 
-	glue = i_new(struct standby_imap_client_glue, 1);
-	glue->root = settings_root_init();
-	glue->instance = settings_instance_new(glue->root);
-	imap->client_glue = glue;
-	standby_imap_client_overrides(glue->instance, imap, ca_file);
-	event_set_ptr(imap->event, SETTINGS_EVENT_INSTANCE, glue->instance);
+	if (standby_imap_settings_root == NULL)
+		standby_imap_settings_root = settings_root_init();
+	instance = settings_instance_new(standby_imap_settings_root);
+	imap->client_glue = instance;
+	standby_imap_client_overrides(instance, imap, ca_file);
+	event_set_ptr(imap->event, SETTINGS_EVENT_INSTANCE, instance);
 	if (standby_imap_client_settings_check(imap, error_r) < 0)
 		return NULL;
 
@@ -145,13 +144,11 @@ standby_imap_client_create(struct standby_imap *imap, const char **error_r)
 
 void standby_imap_client_free(struct standby_imap *imap)
 {
-	struct standby_imap_client_glue *glue = imap->client_glue;
+	struct settings_instance *instance = imap->client_glue;
 
-	if (glue == NULL)
+	if (instance == NULL)
 		return;
 	imap->client_glue = NULL;
 	event_set_ptr(imap->event, SETTINGS_EVENT_INSTANCE, NULL);
-	settings_instance_free(&glue->instance);
-	settings_root_deinit(&glue->root);
-	i_free(glue);
+	settings_instance_free(&instance);
 }

@@ -235,7 +235,7 @@ int standby_imap_connect(const struct standby_settings *set,
 {
 	struct standby_imap *imap;
 	enum imapc_capability capabilities;
-	const char *error;
+	const char *error = NULL;
 	pool_t pool;
 
 	*imap_r = NULL;

@@ -158,6 +158,10 @@ standby_imap_sanitize(struct standby_imap *imap, const char *text)
 	const char *password = imap->set->password;
 	const char *p, *end;
 
+	/* on 2.4 imapc's prefix follows the one of our event */
+	if (standby_imap_str_begins(text, "standby(") &&
+	    (p = strstr(text, "): imapc(")) != NULL)
+		text = p + 3;
 	if (standby_imap_str_begins(text, "imapc(") &&
 	    (p = strstr(text, "): ")) != NULL)
 		text = p + 3;
