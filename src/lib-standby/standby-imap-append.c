@@ -126,7 +126,8 @@ standby_imap_append_finish(struct standby_imap_append_cmd *acmd,
 	}
 }
 
-static void standby_imap_append_submit_more(struct standby_imap_append_batch *batch);
+static void
+standby_imap_append_submit_more(struct standby_imap_append_batch *batch);
 static void standby_imap_append_send(struct standby_imap_append_cmd *acmd);
 
 static void
@@ -204,7 +205,8 @@ standby_imap_create_callback(const struct imapc_command_reply *reply,
 	if (reply->state == IMAPC_COMMAND_STATE_OK ||
 	    (reply->state == IMAPC_COMMAND_STATE_NO &&
 	     standby_imap_resp_key_is(reply, "ALREADYEXISTS"))) {
-		e_debug(imap->event, "Created folder %s", acmd->append->mailbox);
+		e_debug(imap->event, "Created folder %s",
+			acmd->append->mailbox);
 		standby_imap_mailbox_known(imap, acmd->mailbox_utf7);
 		if (imap->disconnect_error == NULL)
 			standby_imap_append_send(acmd);
@@ -357,7 +359,8 @@ int standby_imap_append_many(struct standby_imap *imap,
 		if (appends[i].error != NULL)
 			appends[i].error = t_strdup(appends[i].error);
 		else if (appends[i].result == STANDBY_IMAP_DISCONNECTED) {
-			appends[i].error = t_strdup(imap->disconnect_error != NULL ?
+			appends[i].error = t_strdup(
+				imap->disconnect_error != NULL ?
 				imap->disconnect_error : "Not sent");
 		}
 		i_stream_seek(appends[i].input, offsets[i]);

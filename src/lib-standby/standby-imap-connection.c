@@ -35,9 +35,10 @@ standby_imap_disconnect_reason(struct standby_imap *imap,
 	if (imap->set->ssl != STANDBY_SSL_NONE && !imap->logged_in &&
 	    (strstr(error, "SSL") != NULL || strstr(error, "TLS") != NULL ||
 	     strstr(error, "certificate") != NULL)) {
-		if (standby_imap_str_begins(error,
-					    "Server disconnected unexpectedly: "))
-			error += strlen("Server disconnected unexpectedly: ");
+		const char *unexpected = "Server disconnected unexpectedly: ";
+
+		if (standby_imap_str_begins(error, unexpected))
+			error += strlen(unexpected);
 		error = t_strconcat("TLS handshake failed: ", error, NULL);
 	}
 	return error;
