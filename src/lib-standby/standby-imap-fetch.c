@@ -14,12 +14,6 @@
 #include "standby-imap-fetch.h"
 #include "standby-imap-parse.h"
 
-struct standby_imap_request {
-	struct standby_imap *imap;
-	enum imapc_command_state state;
-	char *resp_key, *error;
-};
-
 struct standby_imap_list_ctx {
 	struct standby_imap_request req;
 	pool_t pool;
@@ -41,58 +35,6 @@ struct standby_imap_fetch_ctx {
 bool standby_imap_is_disconnected(struct standby_imap *imap)
 {
 	return imap->disconnect_error != NULL;
-}
-
-static void
-standby_imap_request_callback(const struct imapc_command_reply *reply,
-			      void *context)
-{
-	struct standby_imap_request *req = context;
-
-	standby_imap_cmd_reply(req->imap, reply);
-	standby_imap_reply_save(req->imap, reply, &req->state,
-				&req->resp_key, &req->error);
-	standby_imap_cmd_done(req->imap);
-}
-
-/* Send one command and wait for its tagged reply, passing untagged replies
-   to untagged. Returns 0 on OK, -1 with *error_r. */
-static int
-standby_imap_request_run(struct standby_imap_request *req,
-			 imapc_untagged_callback_t *untagged,
-			 const char *cmd_str, const char **error_r)
-{
-	struct standby_imap *imap = req->imap;
-	struct imapc_command *cmd;
-	int ret;
-
-	i_assert(imap->pending == 0);
-	i_free(imap->captured_error);
-	req->state = IMAPC_COMMAND_STATE_DISCONNECTED;
-	if (imap->disconnect_error != NULL) {
-		*error_r = t_strdup(imap->disconnect_error);
-		return -1;
-	}
-	imap->untagged_callback = untagged;
-	imap->untagged_context = req;
-	cmd = standby_imap_cmd(imap, standby_imap_request_callback, req);
-	imapc_command_send(cmd, cmd_str);
-	standby_imap_run(imap);
-	imap->untagged_callback = NULL;
-	imap->untagged_context = NULL;
-
-	ret = req->state == IMAPC_COMMAND_STATE_OK ? 0 : -1;
-	if (ret < 0) {
-		*error_r = t_strdup(req->error != NULL ? req->error :
-				    "Disconnected from server");
-	}
-	return ret;
-}
-
-static void standby_imap_request_free(struct standby_imap_request *req)
-{
-	i_free(req->resp_key);
-	i_free(req->error);
 }
 
 /* LIST */
@@ -168,21 +110,15 @@ int standby_imap_list_folders(struct standby_imap *imap, pool_t pool,
 /* EXAMINE */
 
 static void
-standby_imap_examine_untagged2(const struct imapc_untagged_reply *reply,
-			       void *context)
+standby_imap_examine_untagged(const struct imapc_untagged_reply *reply,
+			      void *context)
 {
 	struct standby_imap_examine_ctx *ctx = context;
 
 	if (strcasecmp(reply->name, "EXISTS") == 0)
 		ctx->exists = reply->num;
-	else if (strcasecmp(reply->name, "OK") == 0 &&
-		 reply->resp_text_key != NULL &&
-		 strcasecmp(reply->resp_text_key, "UIDVALIDITY") == 0 &&
-		 reply->resp_text_value != NULL) {
-		if (str_to_uint32(reply->resp_text_value,
-				  &ctx->uidvalidity) < 0)
-			ctx->uidvalidity = 0;
-	}
+	else
+		standby_imap_parse_uidvalidity(reply, &ctx->uidvalidity);
 }
 
 int standby_imap_examine(struct standby_imap *imap, const char *mailbox,
@@ -208,7 +144,7 @@ int standby_imap_examine(struct standby_imap *imap, const char *mailbox,
 	i_zero(&ctx);
 	ctx.req.imap = imap;
 	ret = standby_imap_request_run(&ctx.req,
-				       standby_imap_examine_untagged2,
+				       standby_imap_examine_untagged,
 				       str_c(cmd), &error);
 	if (ret == 0) {
 		*uidvalidity_r = ctx.uidvalidity;

@@ -141,6 +141,18 @@ int standby_imap_parse_appenduid(const char *value, uint32_t *uidvalidity_r,
 	return 0;
 }
 
+void standby_imap_parse_uidvalidity(const struct imapc_untagged_reply *reply,
+				    uint32_t *uidvalidity_r)
+{
+	if (strcasecmp(reply->name, "OK") == 0 &&
+	    reply->resp_text_key != NULL &&
+	    strcasecmp(reply->resp_text_key, "UIDVALIDITY") == 0 &&
+	    reply->resp_text_value != NULL) {
+		if (str_to_uint32(reply->resp_text_value, uidvalidity_r) < 0)
+			*uidvalidity_r = 0;
+	}
+}
+
 struct istream *
 standby_imap_fetch_reply_body(const struct imapc_untagged_reply *reply,
 			      const struct standby_imap_fetch_reply *fetch)

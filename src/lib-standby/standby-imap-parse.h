@@ -66,6 +66,11 @@ void standby_imap_parse_search(const struct imap_arg *args,
 int standby_imap_parse_appenduid(const char *value, uint32_t *uidvalidity_r,
 				 uint32_t *uid_r);
 
+/* An untagged "OK [UIDVALIDITY n]" (from SELECT/EXAMINE) sets
+   *uidvalidity_r to n (0 when n is invalid); other replies leave it. */
+void standby_imap_parse_uidvalidity(const struct imapc_untagged_reply *reply,
+				    uint32_t *uidvalidity_r);
+
 /* The body of a parsed FETCH reply as a stream (seekable, at offset 0),
    or NULL when it has none: a string, or a literal that imapc wrote to a
    file. */

@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
 
-/* standby-imap.c against a real Dovecot (started by run-test.sh).
+/* The standby IMAP client (standby-imap-*.c) against a real Dovecot
+   (started by run-test.sh).
    Usage: test-standby-imap <test dir> <imaps port> <imap port> <fake port>
    <silent port> (fake-imap-server.py). The fake server's misbehaviour
    is chosen by the user name (see its MODES). */
@@ -140,6 +141,45 @@ static void test_login(void)
 	set->port = 1;
 	ret = standby_imap_connect(set, NULL, &imap, &error);
 	check(ret < 0, "connection refused fails", ret < 0 ? error : NULL);
+	if (ret == 0)
+		standby_imap_disconnect(&imap);
+}
+
+/* Settings imapc can't take are errors, never a fatal (Dovecot 2.4's imapc
+   reads its settings with settings_get_or_fatal()), and the same on both
+   majors */
+static void test_login_settings(void)
+{
+	struct standby_settings *set;
+	struct standby_imap *imap;
+	const char *error;
+	int ret;
+
+	set = test_settings(STANDBY_SSL_IMAPS, "127.0.0.1", FALSE);
+	set->ssl_ca_file = t_strconcat(test_dir, "/no-such-ca.crt", NULL);
+	ret = standby_imap_connect(set, NULL, &imap, &error);
+	check(ret < 0 && strstr(error, "TLS setup failed") != NULL &&
+	      strstr(error, "no-such-ca.crt") != NULL,
+	      "missing ssl_ca_file: TLS setup fails, naming the file",
+	      ret < 0 ? error : "connected");
+	if (ret == 0)
+		standby_imap_disconnect(&imap);
+
+	set = test_settings(STANDBY_SSL_IMAPS, "127.0.0.1", TRUE);
+	set->user = "standby%{user}";
+	ret = standby_imap_connect(set, NULL, &imap, &error);
+	check(ret < 0, "user with %{...}: an error, not a fatal",
+	      ret < 0 ? error : "connected");
+	if (ret == 0)
+		standby_imap_disconnect(&imap);
+
+	set = test_settings(STANDBY_SSL_IMAPS, "127.0.0.1", TRUE);
+	set->port = 1;
+	ret = standby_imap_connect(set, NULL, &imap, &error);
+	check(ret < 0 && strstr(error, "standby(") == NULL &&
+	      strstr(error, "imapc(") == NULL,
+	      "connection error without log prefixes",
+	      ret < 0 ? error : "connected");
 	if (ret == 0)
 		standby_imap_disconnect(&imap);
 }
@@ -869,6 +909,9 @@ static void test_all(void)
 {
 	T_BEGIN {
 		test_login();
+	} T_END;
+	T_BEGIN {
+		test_login_settings();
 	} T_END;
 	T_BEGIN {
 		test_append_find(STANDBY_SSL_IMAPS, "127.0.0.1",
