@@ -133,15 +133,18 @@ def script(conn):
                 send("Z999 OK [APPENDUID 77 1] done\r\n")
                 continue
             if box in BOXES:
-                send(f"{tag} {BOXES[box]}\r\n")
+                reply = f"{tag} {BOXES[box]}\r\n"
             else:
                 uid = len(messages) + 1
                 messages.append((uid, data))
-                send(f"{tag} OK [APPENDUID 77 {uid}] done\r\n")
+                reply = f"{tag} OK [APPENDUID 77 {uid}] done\r\n"
             if mode == "bye":
-                send("* BYE Shutting down for hostile testing\r\n")
+                # in the same write as the reply, so that the client sees
+                # the BYE before it can send its next command
+                send(reply + "* BYE Shutting down for hostile testing\r\n")
                 conn.close()
                 return
+            send(reply)
         elif cmd == "CAPABILITY":
             send("* CAPABILITY IMAP4rev1 UIDPLUS SPECIAL-USE\r\n"
                  f"{tag} OK done\r\n")
