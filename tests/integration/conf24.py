@@ -158,19 +158,25 @@ def plugin_settings(settings):
     values) as 2.4 configuration text."""
     s = dict(settings)
     out = ""
-    if "sieve" in s:
-        out += _script("personal", _location(s.pop("sieve")))
-    if "sieve_global" in s:
-        out += _script("standby_global", [("path", s.pop("sieve_global"))],
-                       type="global")
-    if "sieve_before" in s:
-        out += _script("standby_before", _location(s.pop("sieve_before")),
-                       type="before")
     mbox = {}
     for k in list(s):
         m = re.fullmatch(r"imapsieve_mailbox(\d+)_(name|causes|before)", k)
         if m:
             mbox.setdefault(m.group(1), {})[m.group(2)] = s.pop(k)
+    if "sieve" in s:
+        out += _script("personal", _location(s.pop("sieve")))
+    if "sieve_global" in s:
+        # 2.3 reads it for any cause; 2.4 only for the causes listed
+        causes = ["delivery"]
+        for box in mbox.values():
+            causes += [c for c in box.get("causes", "").lower().split()
+                       if c not in causes]
+        out += _script("standby_global", [("driver", "file"),
+                                          ("path", s.pop("sieve_global"))],
+                       type="global", causes=" ".join(causes))
+    if "sieve_before" in s:
+        out += _script("standby_before", _location(s.pop("sieve_before")),
+                       type="before")
     for n, box in sorted(mbox.items()):
         keys = _location(box["before"])
         causes = box.get("causes")
