@@ -28,7 +28,10 @@ rm -rf "$dir"
 mkdir -p "$dir/run" "$dir/state" "$dir/home"
 
 # TLS: own CA, server cert for localhost / 127.0.0.1
+# (keyUsage on the CA: Python 3.13's ssl, on Debian 13, refuses a CA
+# without it)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=standby test CA" \
+	-addext "keyUsage=critical,keyCertSign,cRLSign" \
 	-keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
 	-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
@@ -40,6 +43,63 @@ id vmail >/dev/null 2>&1 || useradd -u 5000 -U -M -s /usr/sbin/nologin vmail
 chown vmail:vmail "$dir/home"
 echo 'standby:{PLAIN}Stand8y-Secret!::::::' > "$dir/passwd"
 
+# The Dovecot major: STANDBY_DOVECOT_MAJOR (scripts/test sets it), else
+# what dovecot --version says. Its configuration syntax is written below.
+major=${STANDBY_DOVECOT_MAJOR:-}
+case "$major" in
+2.3|2.4) ;;
+*) case "$(dovecot --version)" in
+   2.4.*) major=2.4 ;;
+   *) major=2.3 ;;
+   esac ;;
+esac
+
+if [ "$major" = 2.4 ]; then
+cat > "$dir/dovecot.conf" <<CONF
+dovecot_config_version = 2.4.1
+dovecot_storage_version = 2.4.1
+base_dir = $dir/run
+state_dir = $dir/state
+instance_name = standby-imap-test
+log_path = $dir/dovecot.log
+protocols = imap
+listen = 127.0.0.1, 127.0.0.2
+ssl = yes
+ssl_server_cert_file = $dir/server.crt
+ssl_server_key_file = $dir/server.key
+auth_mechanisms = plain login
+passdb passwd-file {
+  passwd_file_path = $dir/passwd
+  default_password_scheme = PLAIN
+}
+userdb static {
+  fields {
+    uid = vmail
+    gid = vmail
+    home = $dir/home/%{user}
+  }
+}
+mail_driver = maildir
+mail_path = ~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Gesendet {
+    special_use = \Sent
+    auto = create
+  }
+}
+service imap-login {
+  inet_listener imap {
+    port = $imap_port
+  }
+  inet_listener imaps {
+    port = $imaps_port
+    ssl = yes
+  }
+}
+CONF
+else
 cat > "$dir/dovecot.conf" <<CONF
 base_dir = $dir/run
 state_dir = $dir/state
@@ -78,6 +138,7 @@ service imap-login {
   }
 }
 CONF
+fi
 dovecot -c "$dir/dovecot.conf"
 trap stop_dovecot EXIT
 python3 "$top/tests/imap/fake-imap-server.py" "$fake_port" "$silent_port" &

@@ -28,6 +28,8 @@ import subprocess
 import tempfile
 import time
 
+import conf24
+
 VMAIL_UID = 5000
 VMAIL_GID = 5000
 VMAIL_NAME = "vmail"
@@ -57,6 +59,31 @@ def sieve_scripts_dir():
 STRIP_HEADERS = ()
 
 KEEP = os.environ.get("KEEP", "") not in ("", "0")
+
+_major = []
+
+
+def dovecot_major():
+    """The Dovecot major the tests run against, "2.3" or "2.4":
+    STANDBY_DOVECOT_MAJOR (scripts/test sets it), else what `dovecot
+    --version` says. The servers' configuration is written in its
+    syntax."""
+    if not _major:
+        m = os.environ.get("STANDBY_DOVECOT_MAJOR", "")
+        if m not in ("2.3", "2.4"):
+            try:
+                v = subprocess.run(["dovecot", "--version"],
+                                   stdout=subprocess.PIPE, text=True,
+                                   check=True).stdout
+            except (OSError, subprocess.CalledProcessError) as e:
+                raise HarnessError("dovecot --version: %s" % e)
+            m = "2.4" if re.match(r"2\.4\.", v) else "2.3"
+        _major.append(m)
+    return _major[0]
+
+
+def dovecot_24():
+    return dovecot_major() == "2.4"
 
 
 class HarnessError(Exception):
@@ -608,7 +635,7 @@ class Dovecot:
     # -- configuration
 
     def config_text(self):
-        return COMMON_CONF.format(
+        return (conf24.COMMON_CONF if dovecot_24() else COMMON_CONF).format(
             dir=self.dir, instance_name="dsb-%s-%s" % (self.name, self.env.id),
             protocols=self.protocols, hostname=self.hostname,
             cert=self.cert, key=self.key, uid=VMAIL_UID, gid=VMAIL_GID,
@@ -1044,6 +1071,8 @@ service managesieve {
         return run(self.doveadm_argv(*args), check=check)
 
     def config_text(self):
+        if dovecot_24():
+            return self._config_text_24()
         t = super().config_text()
         t += """
 recipient_delimiter = +
@@ -1080,6 +1109,23 @@ protocol imap {{
             t = self._valgrind_conf(t)
         elif SANITIZE_BUILD and self.mirror:
             t = self._sanitize_conf(t)
+        return t
+
+    def _config_text_24(self):
+        """config_text() in Dovecot 2.4 syntax."""
+        t = super().config_text() + conf24.PRIMARY_CONF.format(
+            lmtp=self.ports["lmtp"], sieve=self.ports["sieve"])
+        if self.mirror:
+            t += conf24.MIRROR_PLUGINS
+            if self.debug_log:
+                t += "log_debug = category=standby\n"
+            t += "\n" + self.worker_conf
+        t += "\n" + conf24.plugin_settings(self.settings)
+        if VALGRIND and self.mirror:
+            t = self._valgrind_conf(t)
+        elif SANITIZE_BUILD and self.mirror:
+            raise HarnessError("SANITIZE_BUILD: the sanitized plugins are "
+                               "tested on Dovecot 2.3 only")
         return t
 
     def enable_sent_mirror(self, default_rules=None):

@@ -22,7 +22,8 @@ import time
 
 from harness import (make_msg, message_id, assert_same_message,
                      assert_no_passwords_in_logs, wait_mirrored, wait_until,
-                     descendants, pid_alive, strip_headers, HarnessError)
+                     descendants, pid_alive, strip_headers, HarnessError,
+                     dovecot_24)
 from fault_proxy import FaultProxy
 
 ALICE = "alice@primary.test"
@@ -475,6 +476,22 @@ plugin {
   quota_max_mail_size = 100K
 }
 """
+# The same in Dovecot 2.4 (the count driver counts virtual sizes there)
+STANDBY_QUOTA_CONF_24 = """
+mail_plugins {
+  quota = yes
+}
+quota "User quota" {
+  driver = count
+  storage_size = %s
+}
+quota_mail_size = 100K
+"""
+
+
+def standby_quota_conf(size):
+    return (STANDBY_QUOTA_CONF_24 if dovecot_24()
+            else STANDBY_QUOTA_CONF) % size
 
 
 def test_fault_standby_quota_and_oversize(env):
@@ -486,7 +503,7 @@ def test_fault_standby_quota_and_oversize(env):
     is raised, `doveadm standby flush --dead-letters` sends the quota
     ones (once); the over-size one goes back to the dead letters."""
     p, s = env.pair(start=False)
-    s.extra_conf = STANDBY_QUOTA_CONF % "200K"
+    s.extra_conf = standby_quota_conf("200K")
     s.start()
     p.start()
     p.add_mirrored_user(ALICE, standby_max_queue_lifetime="15s")
@@ -538,7 +555,7 @@ def test_fault_standby_quota_and_oversize(env):
     assert len(p.log_lines(r"Warning: Mirroring ")) == attempts
 
     # room on the standby again: the dead letters are sent once more
-    s.extra_conf = STANDBY_QUOTA_CONF % "10M"
+    s.extra_conf = standby_quota_conf("10M")
     s.write_config()
     s.doveadm("reload")
     r = p.doveadm("standby", "flush", "--dead-letters", "-u", ALICE,

@@ -5,7 +5,8 @@ import os
 import re
 import urllib.request
 
-from harness import make_msg, free_port, wait_until, assert_clean_logs
+from harness import (make_msg, free_port, wait_until, assert_clean_logs,
+                     dovecot_major)
 
 ALICE = "alice@primary.test"
 BOB = "bob@primary.test"
@@ -15,12 +16,15 @@ README = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 
 def readme_metrics_block():
-    """The first code block after the README's "### OpenMetrics"."""
+    """The first code block for this Dovecot major (```dovecot-2.x) after
+    the README's "### OpenMetrics"."""
     with open(README, encoding="utf-8") as f:
         text = f.read()
     i = text.index("### OpenMetrics")
-    m = re.compile(r"^```\n(.*?)^```$", re.M | re.S).search(text, i)
-    assert m, "no code block after ### OpenMetrics in README.md"
+    m = re.compile(r"^```dovecot-%s\n(.*?)^```$" % re.escape(
+        dovecot_major()), re.M | re.S).search(text, i)
+    assert m, "no dovecot-%s block after ### OpenMetrics in README.md" % (
+        dovecot_major())
     return m.group(1)
 
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 
 from harness import (make_msg, descendants, wait_mirrored, MAIL_PLUGIN,
-                     SIEVE_PLUGIN, WORKER, SANITIZE_BUILD)
+                     SIEVE_PLUGIN, WORKER, SANITIZE_BUILD, dovecot_24)
 
 ALICE = "alice@primary.test"
 
@@ -59,6 +59,7 @@ def test_the_meant_plugins_are_loaded(env):
     # Pigeonhole unloads its plugins after each run: check where it
     # finds them instead
     r = subprocess.run(["doveconf", "-c", p.conf_path, "-h",
+                        "sieve_plugin_dir" if dovecot_24() else
                         "plugin/sieve_plugin_dir"],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                        text=True)
