@@ -1,13 +1,16 @@
 # shellcheck shell=bash
 # dovecot-standby: the Debian packages the build, the tests and the demo
-# need, and how to get them. Sourced by scripts/test and scripts/demo
-# (bash). The sourcing script defines note() (prints a progress line) and
-# LOGDIR (a directory for apt's log).
+# need, and how to get them. Sourced by scripts/test, scripts/demo and
+# scripts/debian13-root (bash). The sourcing script defines note() (prints
+# a progress line) and LOGDIR (a directory for apt's log).
 
-PACKAGES="dovecot-core dovecot-dev dovecot-imapd dovecot-lmtpd dovecot-pop3d
-dovecot-sieve dovecot-managesieved autoconf automake libtool pkg-config make
-gcc libc6-dev openssl python3 procps passwd coreutils debhelper dpkg-dev
-lintian valgrind clang libclang-rt-dev"
+# ROOT_PACKAGES: what the Debian 13 root of scripts/debian13-root holds
+# (the same without the fuzzing compiler, which runs on the host only)
+ROOT_PACKAGES="dovecot-core dovecot-dev dovecot-imapd dovecot-lmtpd
+dovecot-pop3d dovecot-sieve dovecot-managesieved autoconf automake libtool
+pkg-config make gcc libc6-dev openssl python3 procps passwd coreutils
+debhelper dpkg-dev lintian valgrind"
+PACKAGES="$ROOT_PACKAGES clang libclang-rt-dev"
 
 install_packages() {
 	local missing="" p
