@@ -4,17 +4,18 @@
 # scripts/debian13-root (bash). The sourcing script defines note() (prints
 # a progress line) and LOGDIR (a directory for apt's log).
 
-# ROOT_PACKAGES: what the Debian 13 root of scripts/debian13-root holds
-# (the same without the fuzzing compiler, which runs on the host only)
-ROOT_PACKAGES="dovecot-core dovecot-dev dovecot-imapd dovecot-lmtpd
-dovecot-pop3d dovecot-sieve dovecot-managesieved autoconf automake libtool
-pkg-config make gcc libc6-dev openssl python3 procps passwd coreutils
-debhelper dpkg-dev lintian valgrind"
-PACKAGES="$ROOT_PACKAGES clang libclang-rt-dev"
+# PACKAGES: what the build and the tests need, on this machine and in the
+# Debian 13 root (scripts/debian13-root); FUZZ_PACKAGES: what the fuzz
+# suite needs besides (on this machine only)
+PACKAGES="dovecot-core dovecot-dev dovecot-imapd dovecot-lmtpd dovecot-pop3d
+dovecot-sieve dovecot-managesieved autoconf automake libtool pkg-config make
+gcc libc6-dev openssl python3 procps passwd coreutils debhelper dpkg-dev
+lintian valgrind"
+FUZZ_PACKAGES="clang libclang-rt-dev"
 
-install_packages() {
+install_packages() {	# [EXTRA-PACKAGE...]
 	local missing="" p
-	for p in $PACKAGES; do
+	for p in $PACKAGES "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 				grep -q "install ok installed"; then
 			missing="$missing $p"
