@@ -9,8 +9,8 @@
 # suite needs besides (on this machine only)
 PACKAGES="dovecot-core dovecot-dev dovecot-imapd dovecot-lmtpd dovecot-pop3d
 dovecot-sieve dovecot-managesieved autoconf automake libtool pkg-config make
-gcc libc6-dev openssl python3 procps passwd coreutils debhelper dpkg-dev
-lintian valgrind man-db"
+gcc libc6-dev openssl python3 procps passwd coreutils build-essential
+debhelper dpkg-dev lintian valgrind man-db"
 FUZZ_PACKAGES="clang libclang-rt-dev"
 
 install_packages() {	# [EXTRA-PACKAGE...]
