@@ -1,17 +1,20 @@
 /* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
 
 #include "lib.h"
-#include "settings-parser.h"
 #include "standby-settings.h"
 
-/* The parser knows nothing of Dovecot's mail users: it reads every value
-   through a getter, so the unit tests can feed it directly. */
+/* The parser knows nothing of Dovecot's mail users nor of how a major
+   stores settings: it reads every value through a getter, so the unit
+   tests can feed it directly, and both majors run the same checks. */
 
 struct standby_settings_parser {
 	pool_t pool;
 	standby_settings_getenv_t *getenv;
 	void *context;
 	const char *error;
+
+	/* Check only the values that are set (standby_settings_check()) */
+	bool values_only;
 };
 
 static const char *
@@ -32,7 +35,7 @@ standby_get_secs(struct standby_settings_parser *parser, const char *name,
 		*secs_r = default_secs;
 		return 0;
 	}
-	if (settings_get_time(value, secs_r, &error) < 0) {
+	if (standby_settings_parse_interval(value, secs_r, &error) < 0) {
 		parser->error = t_strdup_printf("%s: %s", name, error);
 		return -1;
 	}
@@ -113,14 +116,14 @@ standby_settings_parse_real(struct standby_settings_parser *parser,
 				    standby_get(parser, "standby_ssl_ca_file"));
 
 	set->user = p_strdup(parser->pool, standby_get(parser, "standby_user"));
-	if (set->user == NULL) {
+	if (set->user == NULL && !parser->values_only) {
 		parser->error = "standby_user: Not set, but standby_host is";
 		return -1;
 	}
 	set->password = p_strdup_empty(parser->pool,
 				       parser->getenv("standby_password",
 						      parser->context));
-	if (set->password == NULL) {
+	if (set->password == NULL && !parser->values_only) {
 		parser->error = "standby_password: Not set, but standby_host is";
 		return -1;
 	}
@@ -159,12 +162,12 @@ standby_settings_parse_real(struct standby_settings_parser *parser,
 		set->state_dir = p_strconcat(parser->pool, home, "/",
 					     STANDBY_DEFAULT_STATE_DIR_NAME,
 					     NULL);
-	} else {
+	} else if (!parser->values_only) {
 		parser->error = "standby_state_dir: Not set, "
 			"and the user has no home directory";
 		return -1;
 	}
-	if (set->state_dir[0] != '/') {
+	if (set->state_dir != NULL && set->state_dir[0] != '/') {
 		parser->error = t_strdup_printf(
 			"standby_state_dir: Not an absolute path: %s",
 			set->state_dir);
@@ -200,6 +203,25 @@ int standby_settings_parse(pool_t pool, standby_settings_getenv_t *getenv,
 	}
 	*set_r = set;
 	return 1;
+}
+
+int standby_settings_check(standby_settings_getenv_t *getenv, void *context,
+			   const char **error_r)
+{
+	struct standby_settings_parser parser = {
+		.pool = pool_datastack_create(),
+		.getenv = getenv,
+		.context = context,
+		.values_only = TRUE,
+	};
+	struct standby_settings set;
+
+	i_zero(&set);
+	if (standby_settings_parse_real(&parser, NULL, &set) < 0) {
+		*error_r = parser.error;
+		return -1;
+	}
+	return 0;
 }
 
 const char *standby_ssl_mode_to_str(enum standby_ssl_mode mode)

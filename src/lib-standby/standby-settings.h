@@ -61,12 +61,38 @@ int standby_settings_parse(pool_t pool, standby_settings_getenv_t *getenv,
 			   const struct standby_settings **set_r,
 			   const char **error_r);
 
-/* The same for a mail user (plugin settings and userdb extra fields),
-   allocated from pool. This is the only place that knows how Dovecot
-   stores plugin settings. */
+/* Check every standby_* value that is set, the same way as
+   standby_settings_parse(), but without requiring what only a user has
+   (standby_host, standby_user, standby_password, a home): Dovecot 2.4's
+   config process runs this for doveconf, before userdb fields fill in the
+   rest. A value the getter cannot know yet (one with %{variables}) it
+   returns as NULL; it is checked after expansion, when a user's settings
+   are parsed. Returns 0, or -1 with *error_r naming the setting. */
+int standby_settings_check(standby_settings_getenv_t *getenv, void *context,
+			   const char **error_r);
+
+/* The user's settings: the API every module (mail plugin, Sieve plugin,
+   worker, doveadm) calls with any real mail user, the same on Dovecot 2.3
+   and 2.4. The values come from the configuration (2.3: the plugin {}
+   section; 2.4: the standby_* settings, globally or in protocol {}
+   blocks) with the userdb fields on top (on 2.4 a protocol {} block's
+   value wins over the userdb's), %variables expanded, and go through
+   standby_settings_parse(): 1 configured, 0 inert (*set_r is NULL), -1
+   with *error_r (data stack) on a bad value; on 2.4 also when Dovecot
+   cannot give the settings (e.g. the settings module is not installed).
+   Everything is allocated from pool (the strings are copied: nothing
+   refers to Dovecot's settings afterwards). The glue that knows how the
+   major stores settings is standby-settings-user-dc23.c /
+   standby-settings-user-dc24.c. */
 int standby_settings_get_user(struct mail_user *user, pool_t pool,
 			      const struct standby_settings **set_r,
 			      const char **error_r);
+
+/* Parse a time interval ("30s", "2 mins", "1d"; a bare number other than
+   0 needs a unit) into seconds. Dovecot names this function differently
+   in each major: standby-settings-dc23.c / standby-settings-dc24.c. */
+int standby_settings_parse_interval(const char *str, unsigned int *secs_r,
+				    const char **error_r);
 
 const char *standby_ssl_mode_to_str(enum standby_ssl_mode mode);
 

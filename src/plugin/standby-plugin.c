@@ -37,7 +37,9 @@ static void standby_mail_user_created(struct mail_user *user)
 	const char *error;
 	int ret;
 
-	/* LMTP's and LDA's raw mail user has no userdb fields */
+	/* LMTP's and LDA's raw mail user (and a shared mailbox's owner)
+	   has no userdb fields: Dovecot 2.3 and 2.4 both create it with
+	   this hook */
 	if (user->autocreated)
 		return;
 

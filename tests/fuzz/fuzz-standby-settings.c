@@ -4,7 +4,9 @@
    "name=value" (the plugin settings / userdb fields), "home=DIR" giving the
    user's home. Invariants checked for accepted settings: what the rest of
    the project relies on (a host, user and password; an absolute state
-   directory; sane backoff limits) and the backoff arithmetic with them. */
+   directory; sane backoff limits) and the backoff arithmetic with them;
+   and that the values-only check (doveconf on Dovecot 2.4) refuses
+   nothing that the full parse accepts. */
 
 #include "lib.h"
 #include "array.h"
@@ -100,6 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i_assert(set == NULL);
 		else
 			i_assert(error != NULL && set == NULL);
+		/* doveconf's check (Dovecot 2.4) never refuses what a
+		   user's parse accepts */
+		if (standby_settings_check(fuzz_settings_getenv, &env,
+					   &error) < 0)
+			i_assert(ret <= 0 && error != NULL);
 	} T_END;
 	return 0;
 }

@@ -66,7 +66,8 @@ INCLUDES="-DHAVE_CONFIG_H -I$build -I$top/src/lib-standby -I$top/src/sieve -I$he
 LIBS="-L/usr/lib/dovecot -Wl,-rpath,/usr/lib/dovecot
  -ldovecot-sieve -ldovecot-storage -ldovecot"
 
-lib_sources=$(cd "$top" && ls src/lib-standby/*.c)
+# the host's Dovecot 2.3: leave out the 2.4 glue
+lib_sources=$(cd "$top" && ls src/lib-standby/*.c | grep -v -e '-dc24\.c$')
 sieve_sources="src/sieve/ext-mirror.c src/sieve/ext-mirror-names.c
  src/sieve/cmd-mirror.c src/sieve/ext-standby-environment.c"
 

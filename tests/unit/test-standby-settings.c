@@ -153,6 +153,71 @@ static void test_standby_settings_no_home(void)
 	test_end();
 }
 
+static void test_standby_settings_check_values(void)
+{
+	/* what Dovecot 2.4's config process sees: no user, no home, and
+	   standby_user/_password may come later from userdb */
+	const char *const partial[] = {
+		"standby_host", "h",
+		"standby_ssl", "STARTTLS",
+		"standby_port", "1143",
+		"standby_min_backoff", "5s",
+		NULL
+	};
+	const char *const unset[] = { NULL };
+	const char *error = NULL;
+
+	test_begin("standby settings: check the values that are set");
+	test_assert(standby_settings_check(test_getenv, (void *)partial,
+					   &error) == 0);
+	test_assert(standby_settings_check(test_getenv, (void *)unset,
+					   &error) == 0);
+	test_end();
+}
+
+static void test_standby_settings_check_errors(void)
+{
+	/* the same checks as a user's parse, with or without standby_host */
+	static const struct {
+		const char *key, *value, *error;
+	} tests[] = {
+		{ "standby_ssl", "maybe",
+		  "standby_ssl: Invalid value 'maybe'" },
+		{ "standby_port", "99999", "standby_port: Invalid port" },
+		{ "standby_port", "0", "standby_port: Invalid port" },
+		{ "standby_ssl_verify", "maybe", "standby_ssl_verify:" },
+		{ "standby_min_backoff", "soon", "standby_min_backoff:" },
+		{ "standby_min_backoff", "5", "standby_min_backoff:" },
+		{ "standby_max_queue_lifetime", "1y",
+		  "standby_max_queue_lifetime:" },
+		{ "standby_timeout", "0", "standby_timeout: Must be at least" },
+		{ "standby_max_backoff", "1s",
+		  "Must not be smaller than standby_min_backoff" },
+		{ "standby_state_dir", "relative/dir", "Not an absolute path" },
+	};
+	const char *error;
+	unsigned int i, with_host;
+
+	test_begin("standby settings: check reports a bad value");
+	for (i = 0; i < N_ELEMENTS(tests); i++) {
+		for (with_host = 0; with_host < 2; with_host++) {
+			const char *kv[] = {
+				tests[i].key, tests[i].value,
+				"standby_min_backoff", "10s",
+				with_host == 1 ? "standby_host" : NULL, "h",
+				NULL
+			};
+			error = NULL;
+			test_assert_idx(standby_settings_check(
+				test_getenv, kv, &error) == -1, i);
+			test_assert_idx(error != NULL &&
+					strstr(error, tests[i].error) != NULL,
+					i);
+		}
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -161,6 +226,8 @@ int main(void)
 		test_standby_settings_values,
 		test_standby_settings_errors,
 		test_standby_settings_no_home,
+		test_standby_settings_check_values,
+		test_standby_settings_check_errors,
 		NULL
 	};
 	return test_run(test_functions);

@@ -1,7 +1,9 @@
 /* Copyright (c) 2026 dovecot-standby authors, see the included COPYING file */
 
-/* The glue between Dovecot 2.3's plugin settings and the parser. A
-   Dovecot 2.4 build replaces only this file (settings_get()). */
+/* The glue between Dovecot 2.3's plugin settings and the parser: the
+   plugin {} section and the userdb extra fields, both read with
+   mail_user_plugin_getenv(). standby-settings-user-dc24.c is the 2.4
+   side. */
 
 #include "lib.h"
 #include "mail-user.h"
