@@ -1,17 +1,21 @@
 # shellcheck shell=bash
 # dovecot-standby: the Debian packages the build, the tests and the demo
-# need, and how to get them. Sourced by scripts/test and scripts/demo
-# (bash). The sourcing script defines note() (prints a progress line) and
-# LOGDIR (a directory for apt's log).
+# need, and how to get them. Sourced by scripts/test, scripts/demo and
+# scripts/debian13-root (bash). The sourcing script defines note() (prints
+# a progress line) and LOGDIR (a directory for apt's log).
 
+# PACKAGES: what the build and the tests need, on this machine and in the
+# Debian 13 root (scripts/debian13-root); FUZZ_PACKAGES: what the fuzz
+# suite needs besides (on this machine only)
 PACKAGES="dovecot-core dovecot-dev dovecot-imapd dovecot-lmtpd dovecot-pop3d
 dovecot-sieve dovecot-managesieved autoconf automake libtool pkg-config make
-gcc libc6-dev openssl python3 procps passwd coreutils debhelper dpkg-dev
-lintian valgrind clang libclang-rt-dev"
+gcc libc6-dev openssl python3 procps passwd coreutils build-essential
+debhelper dpkg-dev lintian valgrind man-db"
+FUZZ_PACKAGES="clang libclang-rt-dev"
 
-install_packages() {
+install_packages() {	# [EXTRA-PACKAGE...]
 	local missing="" p
-	for p in $PACKAGES; do
+	for p in $PACKAGES "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 				grep -q "install ok installed"; then
 			missing="$missing $p"

@@ -6,13 +6,16 @@
 #
 #   tests/package/test-package.sh [--build-only]
 #
-# Run as root on Debian 12. Steps:
+# Run as root on Debian 12 (Dovecot 2.3) or 13 (Dovecot 2.4; scripts/test
+# runs it in its Debian 13 root). Steps:
 #  1. copy the tree (tracked and untracked, not ignored files) to a temp
 #     dir and build there with dpkg-buildpackage -us -uc -b (installs
 #     missing build dependencies with apt-get); the tree stays untouched
 #  2. dpkg -c: exactly the expected files (sieve-scripts/* as found in the
-#     tree), no .la; the conffile; Depends: dovecot-abi-<ABI of
-#     /usr/share/dovecot/dovecot-abi>, dovecot-core, dovecot-sieve
+#     tree; on 2.4 the settings module), no .la; the conffile (the
+#     90-standby.conf of the installed Dovecot's major); Depends:
+#     dovecot-abi-<ABI of /usr/share/dovecot/dovecot-abi>, dovecot-core,
+#     dovecot-sieve
 #  3. lintian on the .changes (which covers the .deb): no errors
 #  4. the shipped 90-standby.conf changes nothing (doveconf -n with and
 #     without it is the same)
@@ -42,6 +45,8 @@ CONFFILE=/etc/dovecot/conf.d/90-standby.conf
 ABI_FILE=/usr/share/dovecot/dovecot-abi
 VMAIL_UID=5000
 VMAIL_GID=5000
+# the Dovecot major installed here: 2.3 or 2.4 (the configs below differ)
+MAJOR=$(dovecot --version 2>/dev/null | cut -d. -f1,2)
 
 build_only=0
 case "${1:-}" in
@@ -215,6 +220,9 @@ expected=$(
 	/usr/share/lintian/overrides/$PKG
 	/usr/share/man/man1/doveadm-standby.1
 	EOF
+	if [ "$MAJOR" = 2.4 ] && [ -d "$TREE/src/settings" ]; then
+		echo /usr/lib/dovecot/modules/settings/libstandby_settings.so
+	fi
 	for f in "$TREE"/sieve-scripts/*; do
 		[ -f "$f" ] && echo "/usr/share/$PKG/sieve-scripts/${f##*/}"
 	done
@@ -269,14 +277,23 @@ grep -E '^(W|I):' <<<"$lintian_out" | sed 's/^/# lintian: /'
 # ------------------------------------------------------------ 4. inert conffile
 mkdir -p "$WORK/inert"
 dpkg-deb -x "$deb" "$WORK/inert/root"
-cat >"$WORK/inert/base.conf" <<EOF
-base_dir = $WORK/inert/run
-state_dir = $WORK/inert/state
-log_path = /dev/stderr
-protocols = imap lmtp
-ssl = no
-mail_location = maildir:~/Maildir
-EOF
+{
+	if [ "$MAJOR" = 2.4 ]; then
+		echo "dovecot_config_version = 2.4.1"
+		echo "dovecot_storage_version = 2.4.1"
+		echo "mail_driver = maildir"
+		echo "mail_path = ~/Maildir"
+	else
+		echo "mail_location = maildir:~/Maildir"
+	fi
+	cat <<-EOF
+	base_dir = $WORK/inert/run
+	state_dir = $WORK/inert/state
+	log_path = /dev/stderr
+	protocols = imap lmtp
+	ssl = no
+	EOF
+} >"$WORK/inert/base.conf"
 { cat "$WORK/inert/base.conf"
   echo "!include $WORK/inert/root$CONFFILE"; } >"$WORK/inert/with.conf"
 if a=$(doveconf -n -c "$WORK/inert/base.conf" 2>&1 | grep -v '^# ') &&
@@ -337,6 +354,7 @@ for i in p s; do
 	chmod 755 "$WORK/$i" "$WORK/$i/home"
 done
 common_conf() {	# name protocols
+	[ "$MAJOR" = 2.4 ] && { common_conf_24 "$@"; return; }
 	cat <<-EOF
 	base_dir = $WORK/$1/run
 	state_dir = $WORK/$1/state
@@ -360,6 +378,44 @@ common_conf() {	# name protocols
 	userdb {
 	  driver = passwd-file
 	  args = username_format=%u $WORK/$1/users
+	}
+	namespace inbox {
+	  inbox = yes
+	  separator = /
+	  mailbox Sent {
+	    special_use = \\Sent
+	    auto = subscribe
+	  }
+	}
+	EOF
+}
+# The same in Dovecot 2.4's syntax.
+common_conf_24() {	# name protocols
+	cat <<-EOF
+	dovecot_config_version = 2.4.1
+	dovecot_storage_version = 2.4.1
+	base_dir = $WORK/$1/run
+	state_dir = $WORK/$1/state
+	instance_name = dsb-pkgtest-$1-$$
+	log_path = $WORK/$1/dovecot.log
+	listen = 127.0.0.1
+	protocols = $2
+	ssl = yes
+	ssl_server_cert_file = $WORK/tls.crt
+	ssl_server_key_file = $WORK/tls.key
+	auth_allow_cleartext = yes
+	mail_driver = maildir
+	mail_path = ~/Maildir
+	mail_uid = $VMAIL_UID
+	mail_gid = $VMAIL_GID
+	first_valid_uid = $VMAIL_UID
+	last_valid_uid = $VMAIL_UID
+	passdb passwd-file {
+	  passwd_file_path = $WORK/$1/users
+	  default_password_scheme = PLAIN
+	}
+	userdb passwd-file {
+	  passwd_file_path = $WORK/$1/users
 	}
 	namespace inbox {
 	  inbox = yes
@@ -398,13 +454,27 @@ echo "alice:$spw:$VMAIL_UID:$VMAIL_GID::$WORK/s/home/alice::" >"$WORK/s/users"
 	}
 	service lmtp {
 	  inet_listener lmtp {
-	    address = 127.0.0.1
+	    $([ "$MAJOR" = 2.4 ] || echo "address = 127.0.0.1")
 	    port = $P_LMTP
 	  }
 	}
 	!include $WORK/p/90-standby.conf
-	# What 90-standby.conf leaves to the admin: where the standby is, and
-	# sieve_global outside /etc/dovecot for this test.
+	EOF
+  # What 90-standby.conf leaves to the admin: where the standby is, and
+  # the global Sieve scripts outside /etc/dovecot for this test.
+  if [ "$MAJOR" = 2.4 ]; then
+	cat <<-EOF
+	standby_host = 127.0.0.1
+	standby_port = $S_IMAPS
+	standby_ssl_ca_file = $WORK/tls.crt
+	standby_min_backoff = 1s
+	standby_max_backoff = 5s
+	sieve_script standby_global {
+	  path = $WORK/p/sieve-global
+	}
+	EOF
+  else
+	cat <<-EOF
 	plugin {
 	  standby_host = 127.0.0.1
 	  standby_port = $S_IMAPS
@@ -414,6 +484,7 @@ echo "alice:$spw:$VMAIL_UID:$VMAIL_GID::$WORK/s/home/alice::" >"$WORK/s/users"
 	  sieve_global = $WORK/p/sieve-global
 	}
 	EOF
+  fi
 } >"$WORK/p/dovecot.conf"
 echo "alice:$ppw:$VMAIL_UID:$VMAIL_GID::$WORK/p/home/alice::userdb_standby_user=alice userdb_standby_password=$spw" \
 	>"$WORK/p/users"
@@ -473,7 +544,7 @@ python3 - "$CONFFILE" "$WORK/p/90-standby.conf" <<'EOF'
 import re, sys
 src, dst = sys.argv[1], sys.argv[2]
 direct = re.compile(r'^(\s*)#(?=[A-Za-z_}])(.*)$')
-nested = re.compile(r'^(\s*)#(\s+)([A-Za-z_][A-Za-z0-9_]*\s*=.*'
+nested = re.compile(r'^(\s*)#(\s+)([A-Za-z_][A-Za-z0-9_.]*\s*=.*'
                     r'|[A-Za-z_][A-Za-z0-9_-]*(\s+[^\s{]+)?\s*\{\s*|\}\s*)$')
 out, n = [], 0
 for line in open(src):
@@ -490,9 +561,11 @@ chmod 644 "$WORK/p/90-standby.conf"
 mkdir -p "$WORK/p/sieve-global"
 cp /usr/share/$PKG/sieve-scripts/standby-default.sieve "$WORK/p/sieve-global/"
 # The wiring script must be the installed one.
-if grep -q "file:/usr/share/$PKG/sieve-scripts/standby-wiring.sieve" \
+plugin_line="^mail_plugins = .*standby"	# 2.4: a boolean list
+[ "$MAJOR" = 2.4 ] && plugin_line="^ *standby = yes"
+if grep -q "/usr/share/$PKG/sieve-scripts/standby-wiring.sieve" \
 		"$WORK/p/90-standby.conf" &&
-   grep -q "^mail_plugins = .*standby" "$WORK/p/90-standby.conf" &&
+   grep -q "$plugin_line" "$WORK/p/90-standby.conf" &&
    grep -q "executable = /usr/lib/dovecot/standby-worker" "$WORK/p/90-standby.conf"; then
 	ok "the enabled conffile uses the installed plugin, worker and wiring script"
 else
