@@ -10,8 +10,6 @@
 #include "mail-storage.h"
 #include "mail-user.h"
 #include "mail-storage-settings.h"
-#include "mail-storage-service.h"
-#include "module-dir.h"
 #include "raw-storage.h"
 
 #include "sieve-common.h"
@@ -34,7 +32,6 @@
 #include "standby-ledger.h"
 #include "standby-missed.h"
 #include "standby-hash.h"
-#include "standby-sent-capture.h"
 
 #include "ext-mirror-common.h"
 
@@ -651,30 +648,6 @@ act_mirror_flags_with_own(struct mail *mail, const char *const *flags)
 	return array_front(&all);
 }
 
-/* The copy that the mail plugin took while the client saved the message
-   into \Sent (standby-sent-capture.h), or NULL: then the message is read
-   from the mailbox. */
-static struct istream *
-act_mirror_get_capture(struct event *event, struct mail *mail)
-{
-	standby_sent_capture_get_func_t *capture_get;
-	struct module *module;
-	struct istream *input;
-
-	module = module_dir_find(mail_storage_service_modules,
-				 STANDBY_SENT_CAPTURE_MODULE);
-	if (module == NULL)
-		return NULL;
-	capture_get = module_get_symbol_quiet(module,
-					      STANDBY_SENT_CAPTURE_FUNC);
-	if (capture_get == NULL)
-		return NULL;
-	input = capture_get(mail);
-	if (input != NULL)
-		e_debug(event, "Queueing the copy taken while saving");
-	return input;
-}
-
 static void
 act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		 struct event *event)
@@ -732,9 +705,11 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	entry.tz_offset_mins = 0;
 
 	if (direction == STANDBY_DIRECTION_OUTGOING)
-		input = act_mirror_get_capture(event, mail);
+		input = ext_mirror_capture_get(mail);
 	else
 		input = NULL;
+	if (input != NULL)
+		e_debug(event, "Queueing the copy taken while saving");
 	if (input == NULL) {
 		if (mail_get_stream(mail, NULL, NULL, &input) < 0) {
 			act_mirror_queue_failed(event, set, ctx, direction,

@@ -43,6 +43,14 @@ bool ext_mirror_mailbox_is_valid(const char *mailbox, const char **error_r);
 bool ext_mirror_flag_is_valid(const char *flag, const char **error_r);
 
 /*
+ * Sent mail: the copy the mail plugin took while it was saved
+ */
+
+/* A stream over it (the caller's reference), or NULL when there is none
+   or the mail plugin is not loaded. */
+struct istream *ext_mirror_capture_get(struct mail *mail);
+
+/*
  * Direction (environment item "vnd.standby.direction")
  */
 
