@@ -23,7 +23,15 @@ struct ext_mirror_context {
 	const struct sieve_extension *env_ext;
 };
 
+/* defined in sieve-standby-glue-dc*.c */
 extern const struct sieve_extension_def ext_vnd_standby_mirror;
+
+void ext_mirror_unload(const struct sieve_extension *ext);
+bool ext_mirror_validator_load(const struct sieve_extension *ext,
+			       struct sieve_validator *valdtr);
+bool ext_mirror_interpreter_load(const struct sieve_extension *ext,
+				 const struct sieve_runtime_env *renv,
+				 sieve_size_t *address);
 
 /*
  * Command and operation
@@ -57,6 +65,8 @@ struct istream *ext_mirror_capture_get(struct mail *mail);
 enum standby_direction
 ext_mirror_get_direction(const struct sieve_execute_env *eenv);
 
+/* Make the items known to the environment extension, for this
+   interpreter (sieve-standby-glue-dc*.c). */
 void ext_standby_environment_items_register(
 	const struct sieve_extension *ext,
 	const struct sieve_runtime_env *renv);
