@@ -61,14 +61,15 @@ CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=gnu99 -Wall -W
  -Wmissing-prototypes -Wmissing-declarations -Wpointer-arith
  -Wchar-subscripts -Wformat=2 -Wbad-function-cast -Wno-unused-parameter
  -Wno-duplicate-decl-specifier -Wno-format-nonliteral"
-INCLUDES="-DHAVE_CONFIG_H -I$build -I$top/src/lib-standby -I$top/src/sieve -I$here
+INCLUDES="-DHAVE_CONFIG_H -I$build -I$top/src/lib-standby -I$top/src/sieve
+ -I$top/src/plugin -I$here
  -I/usr/include/dovecot -I/usr/include/dovecot/sieve"
 LIBS="-L/usr/lib/dovecot -Wl,-rpath,/usr/lib/dovecot
  -ldovecot-sieve -ldovecot-storage -ldovecot"
 
 lib_sources=$(cd "$top" && ls src/lib-standby/*.c)
-sieve_sources="src/sieve/ext-mirror.c src/sieve/ext-mirror-names.c
- src/sieve/cmd-mirror.c src/sieve/ext-standby-environment.c"
+# the Sieve plugin as built for the host's Dovecot 2.3
+sieve_sources=$(cd "$top" && ls src/sieve/*.c | grep -v -e '-dc24\.c$')
 
 # compile SOURCE: object path on stdout, compiler output in the log
 compile() {
