@@ -686,7 +686,8 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		if (!act_mirror_is_sent_mailbox(mail)) {
 			e_debug(event, "Mail saved to mailbox %s, which is "
 				"not the \\Sent mailbox: mirror action ignored",
-				str_sanitize(mailbox_get_vname(mail->box), 128));
+				str_sanitize(mailbox_get_vname(mail->box),
+					     128));
 			return;
 		}
 		req.flags = act_mirror_flags_with_own(mail, ctx->flags);
