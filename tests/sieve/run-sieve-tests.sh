@@ -156,6 +156,19 @@ if [ "$exports" = "$expected" ]; then
 else
 	not_ok "plugin exports only Pigeonhole's entry points" "$exports"
 fi
+# The mail plugin: Dovecot's entry points and the sent-mail capture the
+# action looks up by name (src/plugin/standby-sent-capture.h), not the core
+mail_so="$build/src/plugin/.libs/lib20_standby_plugin.so"
+exports=$(nm -D --defined-only "$mail_so" | awk '{print $3}' | sort |
+	  tr '\n' ' ')
+expected="standby_plugin_deinit standby_plugin_init standby_plugin_version "
+expected+="standby_sent_capture_get "
+if [ "$exports" = "$expected" ]; then
+	ok "mail plugin exports only its entry points and the capture"
+else
+	not_ok "mail plugin exports only its entry points and the capture" \
+		"$exports"
+fi
 
 out=$(as_user sievec -c "$tmp/dovecot.conf" -P "$tmp/plugins/sieve_standby" \
 	"$tmp/good/minimal.sieve" "$tmp/gen/x.svbin" 2>&1)
