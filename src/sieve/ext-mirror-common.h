@@ -65,8 +65,11 @@ struct istream *ext_mirror_capture_get(struct mail *mail);
 enum standby_direction
 ext_mirror_get_direction(const struct sieve_execute_env *eenv);
 
-/* Make the items known to the environment extension, for this
-   interpreter (sieve-standby-glue-dc*.c). */
+#define EXT_STANDBY_DIRECTION_ITEM "vnd.standby.direction"
+#define EXT_STANDBY_RULES_ITEM "vnd.standby.rules"
+
+/* Make the items known to the environment extension (when it is
+   available), for this interpreter. */
 void ext_standby_environment_items_register(
 	const struct sieve_extension *ext,
 	const struct sieve_runtime_env *renv);

@@ -38,7 +38,7 @@ ext_mirror_get_direction(const struct sieve_execute_env *eenv)
 
 /* vnd.standby.direction */
 
-const char *
+static const char *
 ext_standby_direction_get_value(const struct sieve_runtime_env *renv)
 {
 	return standby_direction_to_str(
@@ -68,7 +68,8 @@ ext_standby_direction_get_value(const struct sieve_runtime_env *renv)
 
 #define STANDBY_RULES_SCRIPT_NAME "standby"
 
-const char *ext_standby_rules_get_value(const struct sieve_runtime_env *renv)
+static const char *
+ext_standby_rules_get_value(const struct sieve_runtime_env *renv)
 {
 	struct sieve_instance *svinst = renv->exec_env->svinst;
 	struct sieve_storage *storage;
@@ -91,4 +92,25 @@ const char *ext_standby_rules_get_value(const struct sieve_runtime_env *renv)
 			STANDBY_RULES_SCRIPT_NAME, error);
 	}
 	return ret > 0 ? "personal" : "default";
+}
+
+const char *
+ext_standby_environment_get_value(const struct sieve_runtime_env *renv,
+				  const char *name)
+{
+	if (strcmp(name, EXT_STANDBY_DIRECTION_ITEM) == 0)
+		return ext_standby_direction_get_value(renv);
+	i_assert(strcmp(name, EXT_STANDBY_RULES_ITEM) == 0);
+	return ext_standby_rules_get_value(renv);
+}
+
+void ext_standby_environment_items_register(
+	const struct sieve_extension *ext,
+	const struct sieve_runtime_env *renv)
+{
+	const struct ext_mirror_context *extctx = ext->context;
+
+	if (extctx == NULL || extctx->env_ext == NULL)
+		return;
+	ext_standby_environment_register(extctx->env_ext, ext, renv);
 }

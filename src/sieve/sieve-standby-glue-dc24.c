@@ -76,43 +76,30 @@ int ext_standby_personal_storage_open(const struct sieve_runtime_env *renv,
 }
 
 static const char *
-ext_standby_direction_item_get(const struct sieve_runtime_env *renv,
-			       const struct sieve_environment_item *item
-				ATTR_UNUSED,
-			       const char *name ATTR_UNUSED)
+ext_standby_environment_item_get(const struct sieve_runtime_env *renv,
+				 const struct sieve_environment_item *item
+					ATTR_UNUSED,
+				 const char *name)
 {
-	return ext_standby_direction_get_value(renv);
+	return ext_standby_environment_get_value(renv, name);
 }
 
-static const char *
-ext_standby_rules_item_get(const struct sieve_runtime_env *renv,
-			   const struct sieve_environment_item *item
-				ATTR_UNUSED,
-			   const char *name ATTR_UNUSED)
-{
-	return ext_standby_rules_get_value(renv);
-}
-
-static const struct sieve_environment_item_def ext_standby_direction_item = {
-	.name = "vnd.standby.direction",
-	.get_value = ext_standby_direction_item_get,
+static const struct sieve_environment_item_def
+ext_standby_environment_items[] = {
+	{ .name = EXT_STANDBY_DIRECTION_ITEM,
+	  .get_value = ext_standby_environment_item_get },
+	{ .name = EXT_STANDBY_RULES_ITEM,
+	  .get_value = ext_standby_environment_item_get },
 };
 
-static const struct sieve_environment_item_def ext_standby_rules_item = {
-	.name = "vnd.standby.rules",
-	.get_value = ext_standby_rules_item_get,
-};
-
-void ext_standby_environment_items_register(
-	const struct sieve_extension *ext,
-	const struct sieve_runtime_env *renv)
+void ext_standby_environment_register(const struct sieve_extension *env_ext,
+				      const struct sieve_extension *ext,
+				      const struct sieve_runtime_env *renv)
 {
-	const struct ext_mirror_context *extctx = ext->context;
+	unsigned int i;
 
-	if (extctx == NULL || extctx->env_ext == NULL)
-		return;
-	sieve_environment_item_register(extctx->env_ext, renv->interp, ext,
-					&ext_standby_direction_item);
-	sieve_environment_item_register(extctx->env_ext, renv->interp, ext,
-					&ext_standby_rules_item);
+	for (i = 0; i < N_ELEMENTS(ext_standby_environment_items); i++) {
+		sieve_environment_item_register(env_ext, renv->interp, ext,
+			&ext_standby_environment_items[i]);
+	}
 }

@@ -43,9 +43,13 @@ int ext_standby_personal_storage_open(const struct sieve_runtime_env *renv,
 				      struct sieve_storage **storage_r,
 				      enum sieve_error *error_code_r);
 
-/* The values of the environment items (ext-standby-environment.c). */
+/* Register the environment items EXT_STANDBY_*_ITEM with env_ext. */
+void ext_standby_environment_register(const struct sieve_extension *env_ext,
+				      const struct sieve_extension *ext,
+				      const struct sieve_runtime_env *renv);
+/* The value of the environment item name (ext-standby-environment.c). */
 const char *
-ext_standby_direction_get_value(const struct sieve_runtime_env *renv);
-const char *ext_standby_rules_get_value(const struct sieve_runtime_env *renv);
+ext_standby_environment_get_value(const struct sieve_runtime_env *renv,
+				  const char *name);
 
 #endif
