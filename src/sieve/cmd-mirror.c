@@ -10,8 +10,6 @@
 #include "mail-storage.h"
 #include "mail-user.h"
 #include "mail-storage-settings.h"
-#include "mail-storage-service.h"
-#include "module-dir.h"
 #include "raw-storage.h"
 
 #include "sieve-common.h"
@@ -29,12 +27,7 @@
 #include "sieve-result.h"
 
 #include "standby-settings.h"
-#include "standby-queue.h"
-#include "standby-poke.h"
-#include "standby-ledger.h"
-#include "standby-missed.h"
-#include "standby-hash.h"
-#include "standby-sent-capture.h"
+#include "standby-enqueue.h"
 
 #include "ext-mirror-common.h"
 
@@ -529,82 +522,6 @@ act_mirror_print(const struct sieve_action *action,
 
 /* Result execution */
 
-static struct event *
-act_mirror_create_event(const struct sieve_action_exec_env *aenv)
-{
-	struct event *event;
-
-	event = event_create(aenv->event);
-	event_add_category(event, &event_category_standby);
-	event_set_append_log_prefix(event, "standby: ");
-	return event;
-}
-
-/* The entry could not be written (the file system is full, say): note
-   the message in the missed list, whose space is reserved, so that the
-   worker finds it in the mailbox and queues it again once the queue can
-   be written, under the id that the failed standby_queue_add() gave
-   entry. Returns TRUE when noted. */
-static bool
-act_mirror_note_missed(struct event *event,
-		       const struct standby_settings *set,
-		       struct standby_entry *entry, struct istream *input)
-{
-	struct standby_hash hash;
-	const char *error;
-	uoff_t size;
-
-	i_stream_seek(input, 0);
-	if (standby_hash_stream(input, &hash, &error) < 0) {
-		e_error(event, "Failed to note the message in the missed "
-			"list: %s", error);
-		return FALSE;
-	}
-	if (i_stream_get_size(input, TRUE, &size) <= 0) {
-		e_error(event, "Failed to note the message in the missed "
-			"list: its size is unknown: %s",
-			i_stream_get_error(input));
-		return FALSE;
-	}
-	entry->size = size;
-	if (standby_missed_add(set->state_dir, entry,
-			       standby_hash_lf_hex(&hash), &error) < 0) {
-		e_error(event, "Failed to note the message in the missed "
-			"list: %s", error);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static void
-act_mirror_queue_failed(struct event *event,
-			const struct standby_settings *set,
-			const struct act_mirror_context *ctx,
-			enum standby_direction direction, const char *error,
-			bool missed)
-{
-	const char *status_error, *last_error, *outcome;
-
-	outcome = missed ? "noted to be queued again later" :
-		"not mirrored";
-	e_error(event_create_passthrough(event)->
-		set_name("standby_mirror_queued")->
-		add_str("mailbox", ctx->mailbox)->
-		add_str("direction", standby_direction_to_str(direction))->
-		add_str("error", error)->event(),
-		"Failed to queue message for the standby (%s): %s",
-		outcome, error);
-
-	/* Best effort: make the failure visible in doveadm standby status */
-	last_error = t_strdup_printf("Failed to queue a message (%s): %s",
-				     outcome, error);
-	if (standby_status_increment(set->state_dir, "queue_write_failures",
-				     last_error, &status_error) < 0) {
-		e_error(event, "Failed to update status in %s: %s",
-			set->state_dir, status_error);
-	}
-}
-
 /* Sent mail (imapsieve) runs for every mailbox: imapsieve matches
    mailboxes by name, while the Sent folder's name differs between clients
    and languages ("Sent", "Sent Items", "Gesendet"). In Dovecot 2.3 the
@@ -651,28 +568,75 @@ act_mirror_flags_with_own(struct mail *mail, const char *const *flags)
 	return array_front(&all);
 }
 
-/* The copy that the mail plugin took while the client saved the message
-   into \Sent (standby-sent-capture.h), or NULL: then the message is read
-   from the mailbox. */
+/* The message to queue: for sent mail the copy the mail plugin took
+   while the client saved it (ext-mirror-capture.c), else the message as
+   Sieve has it. Returns a new reference, or NULL with *error_r. */
 static struct istream *
-act_mirror_get_capture(struct event *event, struct mail *mail)
+act_mirror_get_input(struct event *event, struct mail *mail,
+		     enum standby_direction direction, const char **error_r)
 {
-	standby_sent_capture_get_func_t *capture_get;
-	struct module *module;
-	struct istream *input;
+	struct istream *input = NULL;
 
-	module = module_dir_find(mail_storage_service_modules,
-				 STANDBY_SENT_CAPTURE_MODULE);
-	if (module == NULL)
+	if (direction == STANDBY_DIRECTION_OUTGOING) {
+		input = ext_mirror_capture_get(mail);
+		if (input != NULL) {
+			e_debug(event, "Queueing the copy taken while saving");
+			return input;
+		}
+	}
+	if (mail_get_stream(mail, NULL, NULL, &input) < 0) {
+		*error_r = mailbox_get_last_internal_error(mail->box, NULL);
 		return NULL;
-	capture_get = module_get_symbol_quiet(module,
-					      STANDBY_SENT_CAPTURE_FUNC);
-	if (capture_get == NULL)
-		return NULL;
-	input = capture_get(mail);
-	if (input != NULL)
-		e_debug(event, "Queueing the copy taken while saving");
+	}
+	i_stream_ref(input);
 	return input;
+}
+
+/* An internal error, through Pigeonhole's action logging: the details go
+   to the system log, the user's Sieve log says that one happened.
+   sieve_result_critical() logs with the action's event: make that
+   event. */
+static void
+act_mirror_critical(const struct sieve_action_exec_env *aenv,
+		    struct event *event, const char *message)
+{
+	struct sieve_action_exec_env event_aenv = *aenv;
+
+	event_aenv.event = event;
+	sieve_result_critical(&event_aenv, "failed to mirror the message",
+			      "%s", message);
+}
+
+/* Pigeonhole's action logging (the user's Sieve log and the system log)
+   with the standby_mirror_queued event of this action. */
+static void
+act_mirror_report(const struct sieve_action_exec_env *aenv,
+		  struct event *event,
+		  const struct standby_enqueue_request *req,
+		  const struct standby_enqueue_result *result)
+{
+	struct event *report;
+
+	report = event_create(event);
+	event_set_name(report, "standby_mirror_queued");
+	event_add_str(report, "mailbox", req->mailbox);
+	event_add_str(report, "direction",
+		      standby_direction_to_str(req->direction));
+	if (result->status == STANDBY_ENQUEUE_QUEUED) {
+		event_add_int(report, "bytes", result->size);
+		event_add_str(report, "entry_id", result->entry_id);
+		sieve_result_event_log(aenv, report,
+			"Queued message for %s (id %s, %"PRIuUOFF_T" bytes)",
+			act_mirror_folder_descr(req->mailbox),
+			result->entry_id, result->size);
+	} else {
+		event_add_str(report, "error", result->error);
+		act_mirror_critical(aenv, report, t_strdup_printf(
+			"Failed to queue message for the standby (%s): %s",
+			standby_enqueue_outcome(result->status),
+			result->error));
+	}
+	event_unref(&report);
 }
 
 static void
@@ -682,12 +646,10 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	const struct sieve_execute_env *eenv = aenv->exec_env;
 	const struct sieve_action *action = aenv->action;
 	const struct act_mirror_context *ctx = action->context;
-	enum standby_direction direction = ext_mirror_get_direction(eenv);
 	struct mail_user *user = eenv->scriptenv->user;
+	struct standby_enqueue_request req;
+	struct standby_enqueue_result result;
 	const struct standby_settings *set;
-	struct standby_queue *queue;
-	struct standby_entry entry;
-	struct istream *input;
 	struct mail *mail;
 	const char *error;
 	int ret;
@@ -700,7 +662,8 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 	ret = standby_settings_get_user(user, pool_datastack_create(),
 					&set, &error);
 	if (ret < 0) {
-		e_error(event, "Invalid standby settings: %s", error);
+		act_mirror_critical(aenv, event, t_strdup_printf(
+			"Invalid standby settings: %s", error));
 		return;
 	}
 	if (ret == 0) {
@@ -709,84 +672,48 @@ act_mirror_queue(const struct sieve_action_exec_env *aenv,
 		return;
 	}
 
+	i_zero(&req);
+	req.set = set;
+	req.username = user->username;
+	req.base_dir = user->set->base_dir;
+	req.mailbox = ctx->mailbox;
+	req.direction = ext_mirror_get_direction(eenv);
+	req.internal_date = ctx->received_date;
+
 	mail = (action->mail != NULL ?
 		action->mail : sieve_message_get_mail(aenv->msgctx));
-
-	if (direction == STANDBY_DIRECTION_OUTGOING &&
-	    !act_mirror_is_sent_mailbox(mail)) {
-		e_debug(event, "Mail saved to mailbox %s, which is not the "
-			"\\Sent mailbox: mirror action ignored",
-			str_sanitize(mailbox_get_vname(mail->box), 128));
-		return;
-	}
-
-	i_zero(&entry);
-	entry.mailbox = ctx->mailbox;
-	entry.flags = (direction == STANDBY_DIRECTION_OUTGOING ?
-		       act_mirror_flags_with_own(mail, ctx->flags) :
-		       ctx->flags);
-	entry.direction = direction;
-	entry.user = user->username;
-	entry.queued_time = ioloop_time;
-	entry.internal_date = ctx->received_date;
-	entry.tz_offset_mins = 0;
-
-	if (direction == STANDBY_DIRECTION_OUTGOING)
-		input = act_mirror_get_capture(event, mail);
-	else
-		input = NULL;
-	if (input == NULL) {
-		if (mail_get_stream(mail, NULL, NULL, &input) < 0) {
-			act_mirror_queue_failed(event, set, ctx, direction,
-				t_strdup_printf("Failed to read message: %s",
-					mailbox_get_last_internal_error(
-						mail->box, NULL)), FALSE);
+	if (req.direction == STANDBY_DIRECTION_OUTGOING) {
+		if (!act_mirror_is_sent_mailbox(mail)) {
+			e_debug(event, "Mail saved to mailbox %s, which is "
+				"not the \\Sent mailbox: mirror action ignored",
+				str_sanitize(mailbox_get_vname(mail->box),
+					     128));
 			return;
 		}
-		i_stream_ref(input);
-		i_stream_seek(input, 0);
+		req.flags = act_mirror_flags_with_own(mail, ctx->flags);
+	} else {
+		req.flags = ctx->flags;
 	}
 
-	queue = standby_queue_init(set->state_dir, event);
-	ret = standby_queue_add(queue, &entry, input, &error);
-	standby_queue_deinit(&queue);
-	if (ret < 0) {
-		bool missed = act_mirror_note_missed(event, set, &entry,
-						     input);
-
-		i_stream_unref(&input);
-		act_mirror_queue_failed(event, set, ctx, direction, error,
-					missed);
-		if (missed &&
-		    standby_poke(user->set->base_dir, user->username,
-				 &error) < 0) {
-			e_debug(event, "Failed to poke the standby worker: %s",
-				error);
-		}
-		return;
-	}
-	i_stream_unref(&input);
-
-	e_info(event_create_passthrough(event)->
-	       set_name("standby_mirror_queued")->
-	       add_str("mailbox", ctx->mailbox)->
-	       add_int("bytes", entry.size)->
-	       add_str("direction", standby_direction_to_str(direction))->
-	       add_str("entry_id", entry.id)->event(),
-	       "Queued message for %s (id %s, %"PRIuUOFF_T" bytes)",
-	       act_mirror_folder_descr(ctx->mailbox), entry.id, entry.size);
-
-	/* The worker also scans the queues periodically: a poke that does
-	   not arrive only delays the copy. */
-	if (standby_poke(user->set->base_dir, user->username, &error) < 0)
-		e_debug(event, "Failed to poke the standby worker: %s", error);
+	req.input = act_mirror_get_input(event, mail, req.direction,
+					 &req.input_error);
+	standby_enqueue(&req, event, &result);
+	if (req.input != NULL)
+		i_stream_unref(&req.input);
+	act_mirror_report(aenv, event, &req, &result);
 }
 
 static int
 act_mirror_commit(const struct sieve_action_exec_env *aenv,
 		  void *tr_context ATTR_UNUSED)
 {
-	struct event *event = act_mirror_create_event(aenv);
+	struct event *event;
+
+	/* The category makes the debug lines selectable with
+	   log_debug = category=standby */
+	event = event_create(aenv->event);
+	event_add_category(event, &event_category_standby);
+	event_set_append_log_prefix(event, "standby: ");
 
 	T_BEGIN {
 		act_mirror_queue(aenv, event);

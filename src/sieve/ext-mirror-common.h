@@ -16,7 +16,15 @@ struct ext_mirror_context {
 	const struct sieve_extension *env_ext;
 };
 
+/* defined in sieve-standby-glue-dc*.c */
 extern const struct sieve_extension_def ext_vnd_standby_mirror;
+
+void ext_mirror_unload(const struct sieve_extension *ext);
+bool ext_mirror_validator_load(const struct sieve_extension *ext,
+			       struct sieve_validator *valdtr);
+bool ext_mirror_interpreter_load(const struct sieve_extension *ext,
+				 const struct sieve_runtime_env *renv,
+				 sieve_size_t *address);
 
 /*
  * Command and operation
@@ -36,12 +44,25 @@ bool ext_mirror_mailbox_is_valid(const char *mailbox, const char **error_r);
 bool ext_mirror_flag_is_valid(const char *flag, const char **error_r);
 
 /*
+ * Sent mail: the copy the mail plugin took while it was saved
+ */
+
+/* A stream over it (the caller's reference), or NULL when there is none
+   or the mail plugin is not loaded. */
+struct istream *ext_mirror_capture_get(struct mail *mail);
+
+/*
  * Direction (environment item "vnd.standby.direction")
  */
 
 enum standby_direction
 ext_mirror_get_direction(const struct sieve_execute_env *eenv);
 
+#define EXT_STANDBY_DIRECTION_ITEM "vnd.standby.direction"
+#define EXT_STANDBY_RULES_ITEM "vnd.standby.rules"
+
+/* Make the items known to the environment extension (when it is
+   available), for this interpreter. */
 void ext_standby_environment_items_register(
 	const struct sieve_extension *ext,
 	const struct sieve_runtime_env *renv);

@@ -21,36 +21,20 @@
 #include "sieve-commands.h"
 #include "sieve-validator.h"
 #include "sieve-interpreter.h"
-#include "sieve-ext-environment.h"
-#include "sieve-settings.h"
 #include "sieve-storage.h"
 
 #include "ext-mirror-common.h"
+#include "sieve-standby-glue.h"
 
 /*
  * Extension
  */
 
-static bool ext_mirror_load(const struct sieve_extension *ext,
-			    void **context);
-static void ext_mirror_unload(const struct sieve_extension *ext);
-static bool ext_mirror_validator_load(const struct sieve_extension *ext,
-				      struct sieve_validator *valdtr);
-static bool ext_mirror_interpreter_load(const struct sieve_extension *ext,
-					const struct sieve_runtime_env *renv,
-					sieve_size_t *address);
+/* The definition, ext_vnd_standby_mirror, is in sieve-standby-glue-dc*.c:
+   the type of its .load differs between the majors. */
 
-const struct sieve_extension_def ext_vnd_standby_mirror = {
-	.name = "vnd.standby.mirror",
-	.load = ext_mirror_load,
-	.unload = ext_mirror_unload,
-	.validator_load = ext_mirror_validator_load,
-	.interpreter_load = ext_mirror_interpreter_load,
-	SIEVE_EXT_DEFINE_OPERATION(ext_mirror_operation),
-};
-
-static bool ext_mirror_load(const struct sieve_extension *ext,
-			    void **context)
+void ext_mirror_loaded(const struct sieve_extension *ext,
+		       const struct sieve_extension *env_ext, void **context)
 {
 	struct ext_mirror_context *extctx;
 
@@ -62,12 +46,11 @@ static bool ext_mirror_load(const struct sieve_extension *ext,
 	extctx = i_new(struct ext_mirror_context, 1);
 	/* Only look the environment extension up: whether scripts may use
 	   it stays the admin's decision (sieve_extensions). */
-	extctx->env_ext = sieve_ext_environment_get_extension(ext->svinst);
+	extctx->env_ext = env_ext;
 	*context = extctx;
-	return TRUE;
 }
 
-static void ext_mirror_unload(const struct sieve_extension *ext)
+void ext_mirror_unload(const struct sieve_extension *ext)
 {
 	struct ext_mirror_context *extctx = ext->context;
 
@@ -89,36 +72,33 @@ static void ext_mirror_unload(const struct sieve_extension *ext)
    does at a user's first login. Personal scripts are compiled with
    NOGLOBAL and skip this. Failure is harmless here: the include then
    reports it. */
-static void ext_mirror_personal_storage_ensure(struct sieve_instance *svinst)
+static void
+ext_mirror_personal_storage_ensure(struct sieve_validator *valdtr)
 {
+	struct sieve_instance *svinst = sieve_validator_svinst(valdtr);
 	struct sieve_storage *storage;
 	enum sieve_error error;
-	const char *location;
 
-	/* The `sieve' setting names the personal storage. Opened read-write
-	   the file driver creates its directory (sieve_storage_create_main()
-	   cannot be used: read-write, it needs the mail user, which compile
-	   time does not have). Legacy sieve_dir setups are left alone. */
-	location = sieve_setting_get(svinst, "sieve");
-	if (location == NULL || *location == '\0')
-		return;
-	storage = sieve_storage_create(svinst, location,
-				       SIEVE_STORAGE_FLAG_READWRITE, &error);
-	if (storage == NULL) {
+	/* Opened read-write, the file driver creates its directory (the
+	   storage used by delivery cannot be opened read-write: that needs
+	   the mail user, which compile time does not have). Legacy sieve_dir
+	   setups are left alone. */
+	if (ext_mirror_personal_storage_create(valdtr, &storage, &error) < 0) {
 		e_debug(svinst->event, "standby: Personal Sieve storage "
 			"not available (error %d)", error);
 		return;
 	}
-	sieve_storage_unref(&storage);
+	if (storage != NULL)
+		sieve_storage_unref(&storage);
 }
 
-static bool ext_mirror_validator_load(const struct sieve_extension *ext,
-				      struct sieve_validator *valdtr)
+bool ext_mirror_validator_load(const struct sieve_extension *ext,
+			       struct sieve_validator *valdtr)
 {
 	sieve_validator_register_command(valdtr, ext, &cmd_mirror);
 	if ((sieve_validator_compile_flags(valdtr) &
 	     SIEVE_COMPILE_FLAG_NOGLOBAL) == 0)
-		ext_mirror_personal_storage_ensure(ext->svinst);
+		ext_mirror_personal_storage_ensure(valdtr);
 	return TRUE;
 }
 
@@ -126,10 +106,9 @@ static bool ext_mirror_validator_load(const struct sieve_extension *ext,
  * Interpreter
  */
 
-static bool
-ext_mirror_interpreter_load(const struct sieve_extension *ext,
-			    const struct sieve_runtime_env *renv,
-			    sieve_size_t *address ATTR_UNUSED)
+bool ext_mirror_interpreter_load(const struct sieve_extension *ext,
+				 const struct sieve_runtime_env *renv,
+				 sieve_size_t *address ATTR_UNUSED)
 {
 	/* Called for every binary that requires vnd.standby.mirror: make
 	   "vnd.standby.direction" known to the environment test (used only

@@ -7,10 +7,10 @@
 #include "sieve-execute.h"
 #include "sieve-runtime.h"
 #include "sieve-interpreter.h"
-#include "sieve-ext-environment.h"
 #include "sieve-storage.h"
 
 #include "ext-mirror-common.h"
+#include "sieve-standby-glue.h"
 
 /* Which way a message travels, decided from how Sieve is run:
 
@@ -39,17 +39,11 @@ ext_mirror_get_direction(const struct sieve_execute_env *eenv)
 /* vnd.standby.direction */
 
 static const char *
-envit_standby_direction_get_value(const struct sieve_runtime_env *renv,
-				  const char *name ATTR_UNUSED)
+ext_standby_direction_get_value(const struct sieve_runtime_env *renv)
 {
 	return standby_direction_to_str(
 		ext_mirror_get_direction(renv->exec_env));
 }
-
-static const struct sieve_environment_item standby_direction_env_item = {
-	.name = "vnd.standby.direction",
-	.get_value = envit_standby_direction_get_value,
-};
 
 /* vnd.standby.rules
 
@@ -75,18 +69,14 @@ static const struct sieve_environment_item standby_direction_env_item = {
 #define STANDBY_RULES_SCRIPT_NAME "standby"
 
 static const char *
-envit_standby_rules_get_value(const struct sieve_runtime_env *renv,
-			      const char *name ATTR_UNUSED)
+ext_standby_rules_get_value(const struct sieve_runtime_env *renv)
 {
-	const struct sieve_execute_env *eenv = renv->exec_env;
-	struct sieve_instance *svinst = eenv->svinst;
-	struct mail_user *user = eenv->scriptenv->user;
+	struct sieve_instance *svinst = renv->exec_env->svinst;
 	struct sieve_storage *storage;
 	enum sieve_error error;
 	int ret;
 
-	storage = sieve_storage_create_main(svinst, user, 0, &error);
-	if (storage == NULL) {
+	if (ext_standby_personal_storage_open(renv, &storage, &error) < 0) {
 		/* No personal storage (none configured, Sieve disabled for
 		   the user, or a temporary failure): the default rules */
 		e_debug(svinst->event, "standby: No personal Sieve storage "
@@ -104,10 +94,15 @@ envit_standby_rules_get_value(const struct sieve_runtime_env *renv,
 	return ret > 0 ? "personal" : "default";
 }
 
-static const struct sieve_environment_item standby_rules_env_item = {
-	.name = "vnd.standby.rules",
-	.get_value = envit_standby_rules_get_value,
-};
+const char *
+ext_standby_environment_get_value(const struct sieve_runtime_env *renv,
+				  const char *name)
+{
+	if (strcmp(name, EXT_STANDBY_DIRECTION_ITEM) == 0)
+		return ext_standby_direction_get_value(renv);
+	i_assert(strcmp(name, EXT_STANDBY_RULES_ITEM) == 0);
+	return ext_standby_rules_get_value(renv);
+}
 
 void ext_standby_environment_items_register(
 	const struct sieve_extension *ext,
@@ -117,8 +112,5 @@ void ext_standby_environment_items_register(
 
 	if (extctx == NULL || extctx->env_ext == NULL)
 		return;
-	sieve_environment_item_register(extctx->env_ext, renv->interp,
-					&standby_direction_env_item);
-	sieve_environment_item_register(extctx->env_ext, renv->interp,
-					&standby_rules_env_item);
+	ext_standby_environment_register(extctx->env_ext, ext, renv);
 }

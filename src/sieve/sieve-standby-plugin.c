@@ -8,6 +8,7 @@
 #include "standby-version.h"
 
 #include "ext-mirror-common.h"
+#include "sieve-standby-glue.h"
 #include "sieve-standby-plugin.h"
 
 /* The plugin is loaded per Sieve instance (per LMTP recipient, per IMAP
@@ -20,16 +21,17 @@ struct sieve_standby_plugin_context {
 
 const char *sieve_standby_plugin_version = PIGEONHOLE_ABI_VERSION;
 
-void sieve_standby_plugin_load(struct sieve_instance *svinst, void **context)
+/* sieve_standby_plugin_load() is in sieve-standby-glue-dc*.c: its type
+   and registering the extension differ between the majors. */
+void sieve_standby_loaded(struct sieve_instance *svinst,
+			  const struct sieve_extension *ext_mirror,
+			  void **context)
 {
 	struct sieve_standby_plugin_context *pctx;
 	struct event *event;
 
 	pctx = i_new(struct sieve_standby_plugin_context, 1);
-	/* load=FALSE: scripts see it only when the admin enables it with
-	   sieve_extensions = +vnd.standby.mirror (or the global variant) */
-	pctx->ext_mirror = sieve_extension_register(
-		svinst, &ext_vnd_standby_mirror, FALSE);
+	pctx->ext_mirror = ext_mirror;
 
 	event = event_create(svinst->event);
 	event_add_category(event, &event_category_standby);

@@ -7,7 +7,8 @@ struct sieve_instance;
 /* Pigeonhole's plugin interface (sieve_plugins = sieve_standby) */
 extern const char *sieve_standby_plugin_version;
 
-void sieve_standby_plugin_load(struct sieve_instance *svinst, void **context);
+/* sieve_standby_plugin_load() returns void for 2.3 and int for 2.4: it
+   is declared and defined in sieve-standby-glue-dc*.c. */
 void sieve_standby_plugin_unload(struct sieve_instance *svinst,
 				 void *context);
 

@@ -19,7 +19,6 @@
 #include "ostream.h"
 #include "master-interface.h"
 #include "master-service.h"
-#include "mail-storage-service.h"
 #include "mail-user.h"
 #include "mail-raw.h"
 
@@ -31,6 +30,7 @@
 
 #include "ext-mirror-common.h"
 #include "fuzz-standby-common.h"
+#include "fuzz-standby-mirror.h"
 
 #include <stdio.h>
 #include <dirent.h>
@@ -44,10 +44,6 @@
 	"require [\"vnd.standby.mirror\", \"variables\", \"environment\", " \
 	"\"imap4flags\", \"fileinto\"];\nmirror "
 
-#define FUZZ_MIRROR_CONFIG \
-	"import_environment = TZ TMPDIR ASAN_OPTIONS UBSAN_OPTIONS " \
-	"LSAN_OPTIONS FUZZ_VERBOSE\n"
-
 static const char fuzz_mirror_message[] =
 	"From: customer@example.org\r\n"
 	"To: orders@example.com\r\n"
@@ -59,8 +55,6 @@ static const char fuzz_mirror_message[] =
 
 static struct {
 	const char *dir;
-	struct mail_storage_service_ctx *storage_service;
-	struct mail_storage_service_user *service_user;
 	struct mail_user *user, *raw_user;
 	string_t *message;
 	struct mail_raw *mail_raw;
@@ -70,45 +64,14 @@ static struct {
 	struct ostream *null_output;
 } fuzz;
 
-static const char *fuzz_mirror_get_homedir(void *context ATTR_UNUSED)
-{
-	return fuzz.dir;
-}
-
-static const char *
-fuzz_mirror_get_setting(void *context ATTR_UNUSED,
-			const char *identifier ATTR_UNUSED)
-{
-	return NULL;
-}
-
-static const struct sieve_callbacks fuzz_mirror_callbacks = {
-	.get_homedir = fuzz_mirror_get_homedir,
-	.get_setting = fuzz_mirror_get_setting,
-};
-
 static void fuzz_mirror_init_mail(void)
 {
-	struct mail_storage_service_input input;
-	const char *error;
 	int fd;
 
 	/* the user only provides settings for the raw mail user; it is
 	   never given to Sieve */
-	i_zero(&input);
-	input.module = "mail";
-	input.service = "standby-fuzz-mirror";
-	input.username = "fuzz";
-	fuzz.storage_service = mail_storage_service_init(master_service, NULL,
-		MAIL_STORAGE_SERVICE_FLAG_NO_CHDIR |
-		MAIL_STORAGE_SERVICE_FLAG_NO_LOG_INIT |
-		MAIL_STORAGE_SERVICE_FLAG_NO_RESTRICT_ACCESS |
-		MAIL_STORAGE_SERVICE_FLAG_NO_NAMESPACES);
-	if (mail_storage_service_lookup_next(fuzz.storage_service, &input,
-					     &fuzz.service_user, &fuzz.user,
-					     &error) <= 0)
-		i_fatal("mail_storage_service_lookup_next() failed: %s", error);
-	fuzz.raw_user = mail_raw_user_create(master_service, fuzz.user);
+	fuzz.user = fuzz_mirror_user_init("fuzz");
+	fuzz.raw_user = fuzz_mirror_raw_user_create(fuzz.user);
 	fuzz.message = str_new(default_pool, sizeof(fuzz_mirror_message));
 	str_append(fuzz.message, fuzz_mirror_message);
 	fuzz.mail_raw = mail_raw_open_data(fuzz.raw_user, fuzz.message);
@@ -123,7 +86,6 @@ static void fuzz_mirror_init_mail(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct sieve_environment svenv;
-	const struct sieve_extension *ext;
 	char cwd[PATH_MAX], config_path[PATH_MAX];
 
 	/* Dovecot reads its settings through doveconf, which executes this
@@ -137,16 +99,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    i_snprintf(config_path, sizeof(config_path),
 		       "%s/fuzz-standby-mirror.conf", cwd) < 0)
 		i_fatal("getcwd() failed: %m");
-	fuzz_standby_write_file(config_path, FUZZ_MIRROR_CONFIG,
-				strlen(FUZZ_MIRROR_CONFIG));
+	fuzz_standby_write_file(config_path, fuzz_mirror_config,
+				strlen(fuzz_mirror_config));
 	if (setenv(MASTER_CONFIG_FILE_ENV, config_path, 1) < 0)
 		i_fatal("setenv() failed: %m");
 	master_service = master_service_init("fuzz-standby-mirror",
-		MASTER_SERVICE_FLAG_STANDALONE |
-		MASTER_SERVICE_FLAG_DONT_SEND_STATS |
-		MASTER_SERVICE_FLAG_NO_INIT_DATASTACK_FRAME |
-		MASTER_SERVICE_FLAG_DISABLE_SSL_SET,
-		argc, argv, "");
+					     fuzz_mirror_service_flags,
+					     argc, argv, "");
 	master_service_init_finish(master_service);
 	/* libFuzzer ends the process with exit() */
 	lib_set_clean_exit(TRUE);
@@ -162,14 +121,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	svenv.temp_dir = fuzz.dir;
 	svenv.location = SIEVE_ENV_LOCATION_MDA;
 	svenv.delivery_phase = SIEVE_DELIVERY_PHASE_DURING;
-	fuzz.svinst = sieve_init(&svenv, &fuzz_mirror_callbacks, NULL,
-				getenv("FUZZ_VERBOSE") != NULL);
-	if (fuzz.svinst == NULL)
-		i_fatal("sieve_init() failed");
+	fuzz.svinst = fuzz_mirror_sieve_init(&svenv, fuzz.dir,
+					     getenv("FUZZ_VERBOSE") != NULL);
 	/* the extension as the plugin registers it, here enabled */
-	ext = sieve_extension_register(fuzz.svinst, &ext_vnd_standby_mirror,
-				       TRUE);
-	i_assert(ext != NULL);
+	fuzz_mirror_register(fuzz.svinst, &ext_vnd_standby_mirror);
 	sieve_set_extensions(fuzz.svinst, FUZZ_MIRROR_EXTENSIONS);
 
 	fuzz.errors = str_new(default_pool, 1024);
@@ -225,10 +180,8 @@ fuzz_mirror_execute(struct sieve_binary *sbin, enum sieve_execute_flags flags)
 static void fuzz_mirror_run(const uint8_t *data, size_t size)
 {
 	struct sieve_binary_dumper *dumper;
-	struct sieve_script *script;
 	struct sieve_binary *sbin;
 	struct istream *input;
-	enum sieve_error error;
 	string_t *text;
 
 	text = t_str_new(size + 256);
@@ -241,11 +194,8 @@ static void fuzz_mirror_run(const uint8_t *data, size_t size)
 	}
 	str_truncate(fuzz.errors, 0);
 	input = i_stream_create_from_data(str_data(text), str_len(text));
-	script = sieve_data_script_create_from_input(fuzz.svinst, "fuzz",
-						     input);
+	sbin = fuzz_mirror_compile(fuzz.svinst, input, fuzz.ehandler);
 	i_stream_unref(&input);
-	sbin = sieve_compile_script(script, fuzz.ehandler, 0, &error);
-	sieve_script_unref(&script);
 	if (getenv("FUZZ_VERBOSE") != NULL) {
 		fprintf(stderr, "%s: %s", sbin == NULL ? "refused" : "compiled",
 			str_c(fuzz.errors));

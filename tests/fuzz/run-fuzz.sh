@@ -116,15 +116,16 @@ CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=gnu99 -Wall -W
  -Wmissing-prototypes -Wmissing-declarations -Wpointer-arith
  -Wchar-subscripts -Wformat=2 -Wbad-function-cast -Wno-unused-parameter
  -Wno-duplicate-decl-specifier -Wno-format-nonliteral"
-INCLUDES="-DHAVE_CONFIG_H -I$build -I$top/src/lib-standby -I$top/src/sieve -I$here
+INCLUDES="-DHAVE_CONFIG_H -I$build -I$top/src/lib-standby -I$top/src/sieve
+ -I$top/src/plugin -I$here
  -I/usr/include/dovecot -I/usr/include/dovecot/sieve"
 LIBS="-L/usr/lib/dovecot -Wl,-rpath,/usr/lib/dovecot
  -ldovecot-sieve -ldovecot-storage -ldovecot"
 
-# the host's Dovecot 2.3: leave out the 2.4 glue
+# the core and the Sieve plugin as built for the host's Dovecot 2.3:
+# leave out the 2.4 glue
 lib_sources=$(cd "$top" && ls src/lib-standby/*.c | grep -v -e '-dc24\.c$')
-sieve_sources="src/sieve/ext-mirror.c src/sieve/ext-mirror-names.c
- src/sieve/cmd-mirror.c src/sieve/ext-standby-environment.c"
+sieve_sources=$(cd "$top" && ls src/sieve/*.c | grep -v -e '-dc24\.c$')
 
 # compile SOURCE: object path on stdout, compiler output in the log
 compile() {
@@ -140,7 +141,7 @@ compile() {
 }
 
 build_all() {
-	local version objs="" src obj t
+	local version objs="" src obj glue t
 	: >"$build/build.log"
 	version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' \
 		"$top/configure.ac")
@@ -154,9 +155,15 @@ build_all() {
 	done
 	for t in $targets; do
 		obj=$(compile "tests/fuzz/fuzz-standby-$t.c") || return 1
+		# the target's part that differs between the majors (2.3)
+		if [ -f "$top/tests/fuzz/fuzz-standby-$t-dc23.c" ]; then
+			glue=$(compile "tests/fuzz/fuzz-standby-$t-dc23.c") ||
+				return 1
+			obj="$obj $glue"
+		fi
 		# shellcheck disable=SC2086
 		$CC $CFLAGS -fsanitize=fuzzer -o "$build/fuzz-standby-$t" \
-			"$obj" $objs $LIBS >>"$build/build.log" 2>&1 ||
+			$obj $objs $LIBS >>"$build/build.log" 2>&1 ||
 			return 1
 	done
 }

@@ -60,11 +60,61 @@ fi
 tmp=$(mktemp -d /tmp/standby-sieve-tests.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
+# The Dovecot major the plugin is built for: its configuration syntax
+major=$(sed -n 's/^STANDBY_DOVECOT_MAJOR = //p' "$build/Makefile" 2>/dev/null)
+[ -n "$major" ] || major=$(dovecot --version | cut -d. -f1,2)
+
+# conf FILE: write stdin (2.3 syntax: a plugin {} block with standby_*
+# settings and the Sieve locations `sieve' and `sieve_global') as a
+# configuration file for this major
+conf() {
+	if [ "$major" = 2.3 ]; then
+		cat > "$1"
+		return
+	fi
+	# 2.4: the versions first, the settings at the top level, the Sieve
+	# locations as sieve_script blocks
+	{
+		echo "dovecot_config_version = 2.4.1"
+		echo "dovecot_storage_version = 2.4.1"
+		awk '
+		/^plugin \{$/ || /^\}$/ { next }
+		{ sub(/^ +/, "") }
+		/^sieve = / {
+			n = split(substr($0, 9), p, ";")
+			sub(/^file:/, "", p[1])
+			print "sieve_script personal {"
+			print "  driver = file"
+			print "  path = " p[1]
+			for (i = 2; i <= n; i++)
+				if (sub(/^active=/, "", p[i]))
+					print "  active_path = " p[i]
+			print "}"
+			next
+		}
+		/^sieve_global = / {
+			print "sieve_script global {"
+			print "  type = global"
+			print "  driver = file"
+			print "  path = " substr($0, 16)
+			print "}"
+			next
+		}
+		{ print }'
+		# the mail sieve-test delivers to (2.3: -l)
+		echo "mail_driver = maildir"
+		echo "mail_path = $tmp/maildir"
+	} > "$1"
+}
+# the mail sieve-test delivers to (2.4: in the configuration)
+mail_args=()
+[ "$major" != 2.3 ] || mail_args=(-l "maildir:$tmp/maildir")
+
 mkdir "$tmp/plugins" "$tmp/gen" "$tmp/maildir"
 cp "$so" "$tmp/plugins/"
 cp -r "$here/good" "$here/bad" "$here/dump" "$here/exec" "$here/mail" "$tmp/"
-: > "$tmp/dovecot.conf"
-cat > "$tmp/standby.conf" <<EOF
+conf "$tmp/dovecot.conf" < /dev/null
+conf "$tmp/standby.conf" <<EOF
 plugin {
   standby_host = 127.0.0.1
   standby_ssl = no
@@ -106,10 +156,24 @@ if [ "$exports" = "$expected" ]; then
 else
 	not_ok "plugin exports only Pigeonhole's entry points" "$exports"
 fi
+# The mail plugin: Dovecot's entry points and the sent-mail capture the
+# action looks up by name (src/plugin/standby-sent-capture.h), not the core
+mail_so="$build/src/plugin/.libs/lib20_standby_plugin.so"
+exports=$(nm -D --defined-only "$mail_so" | awk '{print $3}' | sort |
+	  tr '\n' ' ')
+expected="standby_plugin_deinit standby_plugin_init standby_plugin_version "
+expected+="standby_sent_capture_get "
+if [ "$exports" = "$expected" ]; then
+	ok "mail plugin exports only its entry points and the capture"
+else
+	not_ok "mail plugin exports only its entry points and the capture" \
+		"$exports"
+fi
 
 out=$(as_user sievec -c "$tmp/dovecot.conf" -P "$tmp/plugins/sieve_standby" \
 	"$tmp/good/minimal.sieve" "$tmp/gen/x.svbin" 2>&1)
-if [ $? -ne 0 ] && grep -qF "unknown Sieve capability \`vnd.standby.mirror'" <<< "$out"; then
+# (2.4 quotes the name with ' ')
+if [ $? -ne 0 ] && grep -qE "unknown Sieve capability [\`']vnd.standby.mirror'" <<< "$out"; then
 	ok "extension is off unless enabled (load=FALSE)"
 else
 	not_ok "extension is off unless enabled (load=FALSE)" "$out"
@@ -160,7 +224,7 @@ mkdir -p "$tmp/shipped" "$tmp/global" "$tmp/home"
 cp "$here/../../sieve-scripts/"*.sieve "$tmp/shipped/"
 cp "$tmp/shipped/standby-default.sieve" "$tmp/global/"
 printf 'plugin {\n  sieve = file:%s/home/sieve;active=%s/home/.dovecot.sieve\n  sieve_global = %s/global\n}\n' \
-	"$tmp" "$tmp" "$tmp" > "$tmp/wiring.conf"
+	"$tmp" "$tmp" "$tmp" | conf "$tmp/wiring.conf"
 chown -R --reference="$tmp/gen" "$tmp/shipped" "$tmp/global" "$tmp/home"
 chmod -R a+rX "$tmp/shipped" "$tmp/global" "$tmp/wiring.conf"
 for script in "$tmp"/shipped/*.sieve; do
@@ -272,7 +336,7 @@ for script in "$tmp"/exec/*.sieve; do
 		mail="$tmp/mail/$(cat "$tmp/exec/$name.mail")"
 	fi
 	golden="$here/exec/$name.out"
-	out=$(sieve_test_ "$tmp/dovecot.conf" -l "maildir:$tmp/maildir" \
+	out=$(sieve_test_ "$tmp/dovecot.conf" "${mail_args[@]}" \
 		"$script" "$mail" 2>"$tmp/gen/$name.err")
 	rc=$?
 	exec_out[$name]=$out
@@ -345,7 +409,7 @@ check "runtime: folder from variables" \
 # -- executing: the queue -----------------------------------------------------
 
 # Without standby settings nothing is queued and delivery is untouched.
-out=$(sieve_test_ "$tmp/dovecot.conf" -e -l "maildir:$tmp/maildir" \
+out=$(sieve_test_ "$tmp/dovecot.conf" -e "${mail_args[@]}" \
 	"$tmp/exec/duplicates.sieve" "$tmp/mail/order.eml" 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && [ ! -e "$tmp/state" ] &&
@@ -357,7 +421,7 @@ else
 fi
 
 # With settings: one entry per folder, written only at commit.
-out=$(sieve_test_ "$tmp/standby.conf" -e -l "maildir:$tmp/maildir" \
+out=$(sieve_test_ "$tmp/standby.conf" -e "${mail_args[@]}" \
 	"$tmp/exec/duplicates.sieve" "$tmp/mail/order.eml" 2>&1)
 rc=$?
 entries=$(find "$tmp/state/queue" -type f 2>/dev/null | wc -l)
@@ -386,7 +450,7 @@ rm -rf "$tmp/state"
 mkdir -p "$tmp/state"
 : > "$tmp/state/queue"
 chown -R --reference="$tmp/gen" "$tmp/state"
-out=$(sieve_test_ "$tmp/standby.conf" -e -l "maildir:$tmp/maildir" \
+out=$(sieve_test_ "$tmp/standby.conf" -e "${mail_args[@]}" \
 	"$tmp/exec/mirror-alone.sieve" "$tmp/mail/order.eml" 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && grep -q "stored mail into mailbox 'INBOX'" <<< "$out" &&
@@ -408,10 +472,12 @@ check "execute: the message is noted in the missed list" \
 # metric block) are accepted by doveconf together.
 readme="$here/../../README.md"
 mkdir -p "$tmp/readme"
-python3 - "$readme" "$tmp/readme" <<'PYEOF'
+python3 - "$readme" "$tmp/readme" "$major" <<'PYEOF'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
-blocks = re.findall(r"^```(\w*)\n(.*?)^```", text, re.M | re.S)
+# the blocks for this major, or for any
+langs = ("", "dovecot-" + sys.argv[3])
+blocks = re.findall(r"^```([\w.-]*)\n(.*?)^```", text, re.M | re.S)
 n = 0
 conf = []
 for lang, body in blocks:
@@ -419,7 +485,7 @@ for lang, body in blocks:
         n += 1
         open("%s/example%d.sieve" % (sys.argv[2], n), "w",
              encoding="utf-8").write(body)
-    elif lang == "" and (body.startswith("# /etc/dovecot/") or
+    elif lang in langs and (body.startswith("# /etc/dovecot/") or
                          body.startswith("protocol imap {") or
                          body.startswith("metric ") or
                          body.startswith("service stats {")):
@@ -441,6 +507,12 @@ done
 check "README: has the minimal, sent-mail and metric config blocks" \
 	[ "$(grep -c -e '^# /etc/dovecot/' -e '^protocol imap {' \
 		-e '^metric ' "$tmp/readme/readme.conf")" -ge 4 ]
+if [ "$major" != 2.3 ]; then
+	# 2.4: the README's blocks are conf.d files; the versions come first
+	printf 'dovecot_config_version = 2.4.1\ndovecot_storage_version = 2.4.1\n' |
+		cat - "$tmp/readme/readme.conf" > "$tmp/readme/readme24.conf"
+	mv "$tmp/readme/readme24.conf" "$tmp/readme/readme.conf"
+fi
 if out=$(doveconf -c "$tmp/readme/readme.conf" -n 2>&1); then
 	ok "README: doveconf accepts the configuration examples"
 else
