@@ -97,7 +97,7 @@ cmd_standby_failback_load(struct standby_failback_cmd_context *ctx)
 	    standby_failback_state_read(_ctx->set->state_dir, &ctx->state,
 					&error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		return -1;
 	}
 	if (bad_lines > 0) {
@@ -143,7 +143,7 @@ cmd_standby_failback_user(struct standby_failback_cmd_context *ctx,
 	if (standby_imap_list_folders(imap, ctx->pool,
 				      &folders, &error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		standby_imap_disconnect(&imap);
 		return -1;
 	}
@@ -168,7 +168,7 @@ cmd_standby_failback_user(struct standby_failback_cmd_context *ctx,
 			continue;
 		}
 		e_error(_ctx->event, "failback %s: %s", folder->name, error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		if (standby_imap_is_disconnected(imap))
 			break;
 	}

@@ -58,13 +58,13 @@ cmd_standby_flush_run(struct doveadm_standby_cmd_context *_ctx,
 
 	if (ctx->dead_letters &&
 	    cmd_standby_flush_revive(_ctx, &revived) < 0)
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 
 	if (standby_drain_run(_ctx->set, user->username, _ctx->event,
 			      STANDBY_DRAIN_FLAG_FORCE | STANDBY_DRAIN_FLAG_WAIT,
 			      &result, &error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		return -1;
 	}
 	doveadm_print(user->username);
@@ -79,7 +79,7 @@ cmd_standby_flush_run(struct doveadm_standby_cmd_context *_ctx,
 			e_error(_ctx->event, "%u entries stay queued: %s",
 				result.remaining, result.error);
 		}
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 	}
 	return 0;
 }

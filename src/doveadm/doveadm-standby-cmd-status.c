@@ -129,7 +129,7 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 				&missed, &missed_used, &missed_bad,
 				&error) < 0) {
 		e_error(ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		ret = -1;
 	}
 	standby_queue_deinit(&queue);

@@ -24,7 +24,6 @@
 #include "doveadm-standby-cmd.h"
 #include "doveadm-standby-copy.h"
 
-#include <sysexits.h>
 
 /* Messages per UID FETCH / primary transaction. A batch is also cut when
    its bodies add up to more than this many bytes (large literals go to
