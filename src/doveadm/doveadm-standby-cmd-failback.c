@@ -196,25 +196,13 @@ cmd_standby_failback_run(struct doveadm_standby_cmd_context *_ctx,
 	return ret;
 }
 
-static bool
-cmd_standby_failback_parse_arg(struct doveadm_mail_cmd_context *_ctx, int c)
+static void
+cmd_standby_failback_init(struct doveadm_standby_cmd_context *_ctx)
 {
 	struct standby_failback_cmd_context *ctx =
-		container_of(_ctx, struct standby_failback_cmd_context, ctx.ctx);
+		container_of(_ctx, struct standby_failback_cmd_context, ctx);
 
-	switch (c) {
-	case 's':
-		ctx->copy_set.since = doveadm_standby_parse_date("since",
-								 optarg);
-		return TRUE;
-	}
-	return FALSE;
-}
-
-static void
-cmd_standby_failback_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
-			  const char *const args[] ATTR_UNUSED)
-{
+	ctx->copy_set.since = doveadm_standby_cmd_param_date(_ctx, "since");
 	doveadm_print_header_simple("user");
 	doveadm_print_header_simple("folder");
 	doveadm_print_header_simple("mailbox");
@@ -235,9 +223,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_failback_alloc(void)
 	struct standby_failback_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct standby_failback_cmd_context);
-	ctx->ctx.ctx.getopt_args = "s:";
-	ctx->ctx.ctx.v.parse_arg = cmd_standby_failback_parse_arg;
-	ctx->ctx.ctx.v.init = cmd_standby_failback_init;
+	ctx->ctx.init = cmd_standby_failback_init;
 	ctx->ctx.run = cmd_standby_failback_run;
 	ctx->copy_set.keyword = STANDBY_FAILBACK_KEYWORD;
 	ctx->copy_set.skip = cmd_standby_failback_skip;

@@ -139,40 +139,17 @@ cmd_standby_restore_run(struct doveadm_standby_cmd_context *_ctx,
 	return status;
 }
 
-static bool
-cmd_standby_restore_parse_arg(struct doveadm_mail_cmd_context *_ctx, int c)
-{
-	struct standby_restore_cmd_context *ctx =
-		container_of(_ctx, struct standby_restore_cmd_context, ctx.ctx);
-
-	switch (c) {
-	case 'm':
-		ctx->folder = p_strdup(_ctx->pool, optarg);
-		return TRUE;
-	case 's':
-		ctx->copy_set.since = doveadm_standby_parse_date("since",
-								 optarg);
-		return TRUE;
-	case 'b':
-		ctx->copy_set.before = doveadm_standby_parse_date("before",
-								  optarg);
-		return TRUE;
-	case 'n':
-		ctx->copy_set.dry_run = TRUE;
-		return TRUE;
-	case 't':
-		ctx->to_mailbox = p_strdup(_ctx->pool, optarg);
-		return TRUE;
-	}
-	return FALSE;
-}
-
 static void
-cmd_standby_restore_init(struct doveadm_mail_cmd_context *_ctx,
-			 const char *const args[] ATTR_UNUSED)
+cmd_standby_restore_init(struct doveadm_standby_cmd_context *_ctx)
 {
 	struct standby_restore_cmd_context *ctx =
-		container_of(_ctx, struct standby_restore_cmd_context, ctx.ctx);
+		container_of(_ctx, struct standby_restore_cmd_context, ctx);
+
+	ctx->folder = doveadm_standby_cmd_param_str(_ctx, "mailbox");
+	ctx->copy_set.since = doveadm_standby_cmd_param_date(_ctx, "since");
+	ctx->copy_set.before = doveadm_standby_cmd_param_date(_ctx, "before");
+	ctx->copy_set.dry_run = doveadm_standby_cmd_param_flag(_ctx, "dry-run");
+	ctx->to_mailbox = doveadm_standby_cmd_param_str(_ctx, "to-mailbox");
 
 	if (ctx->folder != NULL && *ctx->folder == '\0')
 		doveadm_standby_cmd_usage_error("-m: empty folder name");
@@ -211,9 +188,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_restore_alloc(void)
 	struct standby_restore_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct standby_restore_cmd_context);
-	ctx->ctx.ctx.getopt_args = "m:s:b:nt:";
-	ctx->ctx.ctx.v.parse_arg = cmd_standby_restore_parse_arg;
-	ctx->ctx.ctx.v.init = cmd_standby_restore_init;
+	ctx->ctx.init = cmd_standby_restore_init;
 	ctx->ctx.run = cmd_standby_restore_run;
 	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);
 	return &ctx->ctx.ctx;

@@ -357,24 +357,12 @@ cmd_standby_verify_run(struct doveadm_standby_cmd_context *_ctx,
 	return ret;
 }
 
-static bool
-cmd_standby_verify_parse_arg(struct doveadm_mail_cmd_context *_ctx, int c)
+static void cmd_standby_verify_init(struct doveadm_standby_cmd_context *_ctx)
 {
 	struct standby_verify_cmd_context *ctx =
-		container_of(_ctx, struct standby_verify_cmd_context, ctx.ctx);
+		container_of(_ctx, struct standby_verify_cmd_context, ctx);
 
-	switch (c) {
-	case 'r':
-		ctx->repair = TRUE;
-		return TRUE;
-	}
-	return FALSE;
-}
-
-static void
-cmd_standby_verify_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
-			const char *const args[] ATTR_UNUSED)
-{
+	ctx->repair = doveadm_standby_cmd_param_flag(_ctx, "repair");
 	doveadm_print_header_simple("user");
 	doveadm_print_header("checked", "checked",
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
@@ -392,9 +380,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_verify_alloc(void)
 	struct standby_verify_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct standby_verify_cmd_context);
-	ctx->ctx.ctx.getopt_args = "r";
-	ctx->ctx.ctx.v.parse_arg = cmd_standby_verify_parse_arg;
-	ctx->ctx.ctx.v.init = cmd_standby_verify_init;
+	ctx->ctx.init = cmd_standby_verify_init;
 	ctx->ctx.run = cmd_standby_verify_run;
 	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);
 	return &ctx->ctx.ctx;

@@ -56,7 +56,8 @@ void doveadm_standby_progress(const char *fmt, ...)
 	va_end(args);
 }
 
-time_t doveadm_standby_parse_date(const char *option, const char *value)
+static time_t
+doveadm_standby_parse_date(const char *option, const char *value)
 {
 	static const char *const formats[] = {
 		"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
@@ -135,6 +136,45 @@ doveadm_standby_cmd_run(struct doveadm_mail_cmd_context *_ctx,
 	return ret < 0 ? -1 : 0;
 }
 
+bool doveadm_standby_cmd_param_flag(struct doveadm_standby_cmd_context *ctx,
+				    const char *name)
+{
+	bool value;
+
+	/* no cctx: a command of Dovecot 2.3's doveadm batch, which takes
+	   no options (doveadm-standby-cmd-glue-dc23.c) */
+	return ctx->ctx.cctx != NULL &&
+		doveadm_cmd_param_bool(ctx->ctx.cctx, name, &value) && value;
+}
+
+const char *
+doveadm_standby_cmd_param_str(struct doveadm_standby_cmd_context *ctx,
+			      const char *name)
+{
+	const char *value;
+
+	if (ctx->ctx.cctx == NULL ||
+	    !doveadm_cmd_param_str(ctx->ctx.cctx, name, &value))
+		return NULL;
+	return p_strdup(ctx->ctx.pool, value);
+}
+
+time_t doveadm_standby_cmd_param_date(struct doveadm_standby_cmd_context *ctx,
+				      const char *name)
+{
+	const char *value = doveadm_standby_cmd_param_str(ctx, name);
+
+	return value == NULL ? 0 : doveadm_standby_parse_date(name, value);
+}
+
+void doveadm_standby_cmd_init(struct doveadm_mail_cmd_context *mctx)
+{
+	struct doveadm_standby_cmd_context *ctx =
+		container_of(mctx, struct doveadm_standby_cmd_context, ctx);
+
+	ctx->init(ctx);
+}
+
 struct doveadm_standby_cmd_context *
 doveadm_standby_cmd_alloc_size(size_t size)
 {
@@ -143,6 +183,7 @@ doveadm_standby_cmd_alloc_size(size_t size)
 	ctx = (struct doveadm_standby_cmd_context *)
 		doveadm_mail_cmd_alloc_size(size);
 	ctx->ctx.v.run = doveadm_standby_cmd_run;
+	doveadm_standby_cmd_glue_set(&ctx->ctx);
 	return ctx;
 }
 
