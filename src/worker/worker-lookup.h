@@ -7,7 +7,8 @@
 struct mail_user;
 
 /* The worker's one way to look a user up and create its mail user, for
-   the drain and the scan children alike. */
+   the drain and the scan children alike. The calls that differ between
+   the Dovecot majors are in worker-lookup-dc23.c and -dc24.c. */
 
 /* The storage service of the worker's main process. */
 struct mail_storage_service_ctx *
@@ -20,6 +21,12 @@ worker_lookup_service_init(enum mail_storage_service_flags flags);
    not know the user, < 0 on error. */
 int worker_lookup_user(struct mail_storage_service_ctx *service,
 		       const char *username, bool minimal,
+		       struct mail_user **user_r, const char **error_r);
+
+/* Seam (one file per major): mail_storage_service_lookup_next() for
+   input, returning the same as worker_lookup_user(). */
+int worker_lookup_next(struct mail_storage_service_ctx *service,
+		       struct mail_storage_service_input *input,
 		       struct mail_user **user_r, const char **error_r);
 
 #endif
