@@ -97,7 +97,7 @@ cmd_standby_failback_load(struct standby_failback_cmd_context *ctx)
 	    standby_failback_state_read(_ctx->set->state_dir, &ctx->state,
 					&error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		return -1;
 	}
 	if (bad_lines > 0) {
@@ -143,7 +143,7 @@ cmd_standby_failback_user(struct standby_failback_cmd_context *ctx,
 	if (standby_imap_list_folders(imap, ctx->pool,
 				      &folders, &error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		standby_imap_disconnect(&imap);
 		return -1;
 	}
@@ -168,7 +168,7 @@ cmd_standby_failback_user(struct standby_failback_cmd_context *ctx,
 			continue;
 		}
 		e_error(_ctx->event, "failback %s: %s", folder->name, error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		if (standby_imap_is_disconnected(imap))
 			break;
 	}
@@ -196,25 +196,13 @@ cmd_standby_failback_run(struct doveadm_standby_cmd_context *_ctx,
 	return ret;
 }
 
-static bool
-cmd_standby_failback_parse_arg(struct doveadm_mail_cmd_context *_ctx, int c)
+static void
+cmd_standby_failback_init(struct doveadm_standby_cmd_context *_ctx)
 {
 	struct standby_failback_cmd_context *ctx =
-		container_of(_ctx, struct standby_failback_cmd_context, ctx.ctx);
+		container_of(_ctx, struct standby_failback_cmd_context, ctx);
 
-	switch (c) {
-	case 's':
-		ctx->copy_set.since = doveadm_standby_parse_date("since",
-								 optarg);
-		return TRUE;
-	}
-	return FALSE;
-}
-
-static void
-cmd_standby_failback_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
-			  const char *const args[] ATTR_UNUSED)
-{
+	ctx->copy_set.since = doveadm_standby_cmd_param_date(_ctx, "since");
 	doveadm_print_header_simple("user");
 	doveadm_print_header_simple("folder");
 	doveadm_print_header_simple("mailbox");
@@ -235,9 +223,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_failback_alloc(void)
 	struct standby_failback_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct standby_failback_cmd_context);
-	ctx->ctx.ctx.getopt_args = "s:";
-	ctx->ctx.ctx.v.parse_arg = cmd_standby_failback_parse_arg;
-	ctx->ctx.ctx.v.init = cmd_standby_failback_init;
+	ctx->ctx.init = cmd_standby_failback_init;
 	ctx->ctx.run = cmd_standby_failback_run;
 	ctx->copy_set.keyword = STANDBY_FAILBACK_KEYWORD;
 	ctx->copy_set.skip = cmd_standby_failback_skip;

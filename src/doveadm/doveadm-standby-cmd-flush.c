@@ -58,13 +58,13 @@ cmd_standby_flush_run(struct doveadm_standby_cmd_context *_ctx,
 
 	if (ctx->dead_letters &&
 	    cmd_standby_flush_revive(_ctx, &revived) < 0)
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 
 	if (standby_drain_run(_ctx->set, user->username, _ctx->event,
 			      STANDBY_DRAIN_FLAG_FORCE | STANDBY_DRAIN_FLAG_WAIT,
 			      &result, &error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		return -1;
 	}
 	doveadm_print(user->username);
@@ -79,29 +79,18 @@ cmd_standby_flush_run(struct doveadm_standby_cmd_context *_ctx,
 			e_error(_ctx->event, "%u entries stay queued: %s",
 				result.remaining, result.error);
 		}
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 	}
 	return 0;
 }
 
-static bool cmd_standby_flush_parse_arg(struct doveadm_mail_cmd_context *_ctx,
-					int c)
+static void cmd_standby_flush_init(struct doveadm_standby_cmd_context *_ctx)
 {
 	struct standby_flush_cmd_context *ctx =
-		container_of(_ctx, struct standby_flush_cmd_context, ctx.ctx);
+		container_of(_ctx, struct standby_flush_cmd_context, ctx);
 
-	switch (c) {
-	case 'D':
-		ctx->dead_letters = TRUE;
-		return TRUE;
-	}
-	return FALSE;
-}
-
-static void
-cmd_standby_flush_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
-		       const char *const args[] ATTR_UNUSED)
-{
+	ctx->dead_letters =
+		doveadm_standby_cmd_param_flag(_ctx, "dead-letters");
 	doveadm_print_header_simple("user");
 	doveadm_print_header("sent", "sent", DOVEADM_PRINT_HEADER_FLAG_NUMBER);
 	doveadm_print_header("deferred", "deferred",
@@ -119,9 +108,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_flush_alloc(void)
 	struct standby_flush_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct standby_flush_cmd_context);
-	ctx->ctx.ctx.getopt_args = "D";
-	ctx->ctx.ctx.v.parse_arg = cmd_standby_flush_parse_arg;
-	ctx->ctx.ctx.v.init = cmd_standby_flush_init;
+	ctx->ctx.init = cmd_standby_flush_init;
 	ctx->ctx.run = cmd_standby_flush_run;
 	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);
 	return &ctx->ctx.ctx;

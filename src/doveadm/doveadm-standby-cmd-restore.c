@@ -51,7 +51,7 @@ cmd_standby_restore_folders(struct standby_restore_cmd_context *ctx,
 	if (standby_imap_list_folders(imap, pool,
 				      folders, &error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		return -1;
 	}
 	if (ctx->folder == NULL)
@@ -68,7 +68,7 @@ cmd_standby_restore_folders(struct standby_restore_cmd_context *ctx,
 		}
 	}
 	e_error(_ctx->event, "Standby folder %s not found", ctx->folder);
-	doveadm_standby_cmd_failed(_ctx, DOVEADM_EX_NOTFOUND);
+	doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_NOT_FOUND);
 	return -1;
 }
 
@@ -116,10 +116,11 @@ cmd_standby_restore_run(struct doveadm_standby_cmd_context *_ctx,
 		status = -1;
 		if (ret == DOVEADM_STANDBY_COPY_NOTFOUND) {
 			/* deleted on the standby since LIST */
-			doveadm_standby_cmd_failed(_ctx, DOVEADM_EX_NOTFOUND);
+			doveadm_standby_cmd_failed(_ctx,
+				DOVEADM_STANDBY_ERROR_NOT_FOUND);
 			continue;
 		}
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		if (standby_imap_is_disconnected(imap))
 			break;
 	}
@@ -138,48 +139,27 @@ cmd_standby_restore_run(struct doveadm_standby_cmd_context *_ctx,
 	return status;
 }
 
-static bool
-cmd_standby_restore_parse_arg(struct doveadm_mail_cmd_context *_ctx, int c)
-{
-	struct standby_restore_cmd_context *ctx =
-		container_of(_ctx, struct standby_restore_cmd_context, ctx.ctx);
-
-	switch (c) {
-	case 'm':
-		ctx->folder = p_strdup(_ctx->pool, optarg);
-		return TRUE;
-	case 's':
-		ctx->copy_set.since = doveadm_standby_parse_date("since",
-								 optarg);
-		return TRUE;
-	case 'b':
-		ctx->copy_set.before = doveadm_standby_parse_date("before",
-								  optarg);
-		return TRUE;
-	case 'n':
-		ctx->copy_set.dry_run = TRUE;
-		return TRUE;
-	case 't':
-		ctx->to_mailbox = p_strdup(_ctx->pool, optarg);
-		return TRUE;
-	}
-	return FALSE;
-}
-
 static void
-cmd_standby_restore_init(struct doveadm_mail_cmd_context *_ctx,
-			 const char *const args[] ATTR_UNUSED)
+cmd_standby_restore_init(struct doveadm_standby_cmd_context *_ctx)
 {
 	struct standby_restore_cmd_context *ctx =
-		container_of(_ctx, struct standby_restore_cmd_context, ctx.ctx);
+		container_of(_ctx, struct standby_restore_cmd_context, ctx);
+
+	ctx->folder = doveadm_standby_cmd_param_str(_ctx, "mailbox");
+	ctx->copy_set.since = doveadm_standby_cmd_param_date(_ctx, "since");
+	ctx->copy_set.before = doveadm_standby_cmd_param_date(_ctx, "before");
+	ctx->copy_set.dry_run = doveadm_standby_cmd_param_flag(_ctx, "dry-run");
+	ctx->to_mailbox = doveadm_standby_cmd_param_str(_ctx, "to-mailbox");
 
 	if (ctx->folder != NULL && *ctx->folder == '\0')
-		i_fatal_status(EX_USAGE, "-m: empty folder name");
+		doveadm_standby_cmd_usage_error("-m: empty folder name");
 	if (ctx->to_mailbox != NULL && *ctx->to_mailbox == '\0')
-		i_fatal_status(EX_USAGE, "--to-mailbox: empty mailbox name");
+		doveadm_standby_cmd_usage_error(
+			"--to-mailbox: empty mailbox name");
 	if (ctx->copy_set.since != 0 && ctx->copy_set.before != 0 &&
 	    ctx->copy_set.since >= ctx->copy_set.before)
-		i_fatal_status(EX_USAGE, "--since must be before --before");
+		doveadm_standby_cmd_usage_error(
+			"--since must be before --before");
 
 	doveadm_print_header_simple("user");
 	doveadm_print_header_simple("folder");
@@ -208,9 +188,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_restore_alloc(void)
 	struct standby_restore_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct standby_restore_cmd_context);
-	ctx->ctx.ctx.getopt_args = "m:s:b:nt:";
-	ctx->ctx.ctx.v.parse_arg = cmd_standby_restore_parse_arg;
-	ctx->ctx.ctx.v.init = cmd_standby_restore_init;
+	ctx->ctx.init = cmd_standby_restore_init;
 	ctx->ctx.run = cmd_standby_restore_run;
 	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);
 	return &ctx->ctx.ctx;

@@ -129,7 +129,7 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 				&missed, &missed_used, &missed_bad,
 				&error) < 0) {
 		e_error(ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		ret = -1;
 	}
 	standby_queue_deinit(&queue);
@@ -159,8 +159,7 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 }
 
 static void
-cmd_standby_status_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
-			const char *const args[] ATTR_UNUSED)
+cmd_standby_status_init(struct doveadm_standby_cmd_context *ctx ATTR_UNUSED)
 {
 	doveadm_print_header_simple("user");
 	doveadm_print_header_simple("enabled");
@@ -187,7 +186,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_status_alloc(void)
 	struct doveadm_standby_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct doveadm_standby_cmd_context);
-	ctx->ctx.v.init = cmd_standby_status_init;
+	ctx->init = cmd_standby_status_init;
 	ctx->run = cmd_standby_status_run;
 	ctx->run_unconfigured = TRUE;
 	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);

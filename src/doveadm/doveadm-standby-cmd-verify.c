@@ -234,7 +234,7 @@ verify_repair(struct doveadm_standby_cmd_context *ctx, struct mail_user *user,
 	}
 	if (ret < 0) {
 		e_error(ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(ctx, DOVEADM_STANDBY_ERROR_TEMP);
 	}
 	if (queued > 0 &&
 	    standby_poke(user->set->base_dir, user->username, &error) < 0)
@@ -267,7 +267,7 @@ cmd_standby_verify_run(struct doveadm_standby_cmd_context *_ctx,
 	if (standby_ledger_read(_ctx->set->state_dir, pool, &records,
 				&bad_lines, &error) < 0) {
 		e_error(_ctx->event, "%s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		pool_unref(&pool);
 		return -1;
 	}
@@ -329,7 +329,7 @@ cmd_standby_verify_run(struct doveadm_standby_cmd_context *_ctx,
 
 	if (ret < 0) {
 		e_error(_ctx->event, "verify: %s", error);
-		doveadm_standby_cmd_failed(_ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(_ctx, DOVEADM_STANDBY_ERROR_TEMP);
 	} else if (array_count(&bad) > 0 && ctx->repair) {
 		requeued = verify_repair(_ctx, user, array_front(&bad),
 					 array_count(&bad));
@@ -338,10 +338,12 @@ cmd_standby_verify_run(struct doveadm_standby_cmd_context *_ctx,
 				"re-queued: the primary no longer has them",
 				array_count(&bad) - requeued,
 				array_count(&bad));
-			doveadm_standby_cmd_failed(_ctx, DOVEADM_EX_NOTFOUND);
+			doveadm_standby_cmd_failed(_ctx,
+				DOVEADM_STANDBY_ERROR_NOT_FOUND);
 		}
 	} else if (array_count(&bad) > 0) {
-		doveadm_standby_cmd_failed(_ctx, DOVEADM_EX_NOTFOUND);
+		doveadm_standby_cmd_failed(_ctx,
+					   DOVEADM_STANDBY_ERROR_NOT_FOUND);
 	}
 
 	doveadm_print(user->username);
@@ -355,24 +357,12 @@ cmd_standby_verify_run(struct doveadm_standby_cmd_context *_ctx,
 	return ret;
 }
 
-static bool
-cmd_standby_verify_parse_arg(struct doveadm_mail_cmd_context *_ctx, int c)
+static void cmd_standby_verify_init(struct doveadm_standby_cmd_context *_ctx)
 {
 	struct standby_verify_cmd_context *ctx =
-		container_of(_ctx, struct standby_verify_cmd_context, ctx.ctx);
+		container_of(_ctx, struct standby_verify_cmd_context, ctx);
 
-	switch (c) {
-	case 'r':
-		ctx->repair = TRUE;
-		return TRUE;
-	}
-	return FALSE;
-}
-
-static void
-cmd_standby_verify_init(struct doveadm_mail_cmd_context *_ctx ATTR_UNUSED,
-			const char *const args[] ATTR_UNUSED)
-{
+	ctx->repair = doveadm_standby_cmd_param_flag(_ctx, "repair");
 	doveadm_print_header_simple("user");
 	doveadm_print_header("checked", "checked",
 			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
@@ -390,9 +380,7 @@ static struct doveadm_mail_cmd_context *cmd_standby_verify_alloc(void)
 	struct standby_verify_cmd_context *ctx;
 
 	ctx = doveadm_standby_cmd_alloc(struct standby_verify_cmd_context);
-	ctx->ctx.ctx.getopt_args = "r";
-	ctx->ctx.ctx.v.parse_arg = cmd_standby_verify_parse_arg;
-	ctx->ctx.ctx.v.init = cmd_standby_verify_init;
+	ctx->ctx.init = cmd_standby_verify_init;
 	ctx->ctx.run = cmd_standby_verify_run;
 	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);
 	return &ctx->ctx.ctx;

@@ -13,11 +13,36 @@
 #include <time.h>
 
 void doveadm_standby_cmd_failed(struct doveadm_standby_cmd_context *ctx,
-				int exit_code)
+				enum doveadm_standby_error error)
 {
-	i_assert(exit_code != 0);
+	int exit_code;
+
+	switch (error) {
+	case DOVEADM_STANDBY_ERROR_TEMP:
+		exit_code = EX_TEMPFAIL;
+		break;
+	case DOVEADM_STANDBY_ERROR_CONFIG:
+		exit_code = EX_CONFIG;
+		break;
+	case DOVEADM_STANDBY_ERROR_NOT_CONFIGURED:
+		exit_code = DOVEADM_EX_NOTPOSSIBLE;
+		break;
+	case DOVEADM_STANDBY_ERROR_NOT_FOUND:
+		exit_code = DOVEADM_EX_NOTFOUND;
+		break;
+	default:
+		i_unreached();
+	}
 	if (ctx->ctx.exit_code == 0 || exit_code == EX_TEMPFAIL)
 		ctx->ctx.exit_code = exit_code;
+}
+
+void doveadm_standby_cmd_usage_error(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	i_fatal_status(EX_USAGE, "%s", t_strdup_vprintf(fmt, args));
 }
 
 void doveadm_standby_progress(const char *fmt, ...)
@@ -31,7 +56,8 @@ void doveadm_standby_progress(const char *fmt, ...)
 	va_end(args);
 }
 
-time_t doveadm_standby_parse_date(const char *option, const char *value)
+static time_t
+doveadm_standby_parse_date(const char *option, const char *value)
 {
 	static const char *const formats[] = {
 		"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
@@ -54,9 +80,9 @@ time_t doveadm_standby_parse_date(const char *option, const char *value)
 				return t;
 		}
 	}
-	i_fatal_status(EX_USAGE, "Invalid --%s date '%s' "
-		       "(use YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' or a UNIX time)",
-		       option, value);
+	doveadm_standby_cmd_usage_error("Invalid --%s date '%s' "
+		"(use YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' or a UNIX time)",
+		option, value);
 }
 
 int doveadm_standby_connect(struct doveadm_standby_cmd_context *ctx,
@@ -67,7 +93,7 @@ int doveadm_standby_connect(struct doveadm_standby_cmd_context *ctx,
 	if (standby_imap_connect(ctx->set, ctx->event, imap_r, &error) < 0) {
 		e_error(ctx->event, "Standby %s:%u not available: %s",
 			ctx->set->host, ctx->set->port, error);
-		doveadm_standby_cmd_failed(ctx, EX_TEMPFAIL);
+		doveadm_standby_cmd_failed(ctx, DOVEADM_STANDBY_ERROR_TEMP);
 		return -1;
 	}
 	return 0;
@@ -90,7 +116,7 @@ doveadm_standby_cmd_run(struct doveadm_mail_cmd_context *_ctx,
 	ret = standby_settings_get_user(user, user->pool, &ctx->set, &error);
 	if (ret < 0) {
 		e_error(ctx->event, "Invalid settings: %s", error);
-		doveadm_standby_cmd_failed(ctx, EX_CONFIG);
+		doveadm_standby_cmd_failed(ctx, DOVEADM_STANDBY_ERROR_CONFIG);
 		if (ctx->run_unconfigured) {
 			ctx->settings_error = error;
 			(void)ctx->run(ctx, user);
@@ -98,7 +124,8 @@ doveadm_standby_cmd_run(struct doveadm_mail_cmd_context *_ctx,
 	} else if (ret == 0 && !ctx->run_unconfigured) {
 		e_error(ctx->event, "No standby configured for user %s "
 			"(standby_host is not set)", user->username);
-		doveadm_standby_cmd_failed(ctx, DOVEADM_EX_NOTPOSSIBLE);
+		doveadm_standby_cmd_failed(ctx,
+			DOVEADM_STANDBY_ERROR_NOT_CONFIGURED);
 		ret = -1;
 	} else {
 		ret = ctx->run(ctx, user);
@@ -109,6 +136,45 @@ doveadm_standby_cmd_run(struct doveadm_mail_cmd_context *_ctx,
 	return ret < 0 ? -1 : 0;
 }
 
+bool doveadm_standby_cmd_param_flag(struct doveadm_standby_cmd_context *ctx,
+				    const char *name)
+{
+	bool value;
+
+	/* no cctx: a command of Dovecot 2.3's doveadm batch, which takes
+	   no options (doveadm-standby-cmd-glue-dc23.c) */
+	return ctx->ctx.cctx != NULL &&
+		doveadm_cmd_param_bool(ctx->ctx.cctx, name, &value) && value;
+}
+
+const char *
+doveadm_standby_cmd_param_str(struct doveadm_standby_cmd_context *ctx,
+			      const char *name)
+{
+	const char *value;
+
+	if (ctx->ctx.cctx == NULL ||
+	    !doveadm_cmd_param_str(ctx->ctx.cctx, name, &value))
+		return NULL;
+	return p_strdup(ctx->ctx.pool, value);
+}
+
+time_t doveadm_standby_cmd_param_date(struct doveadm_standby_cmd_context *ctx,
+				      const char *name)
+{
+	const char *value = doveadm_standby_cmd_param_str(ctx, name);
+
+	return value == NULL ? 0 : doveadm_standby_parse_date(name, value);
+}
+
+void doveadm_standby_cmd_init(struct doveadm_mail_cmd_context *mctx)
+{
+	struct doveadm_standby_cmd_context *ctx =
+		container_of(mctx, struct doveadm_standby_cmd_context, ctx);
+
+	ctx->init(ctx);
+}
+
 struct doveadm_standby_cmd_context *
 doveadm_standby_cmd_alloc_size(size_t size)
 {
@@ -117,6 +183,7 @@ doveadm_standby_cmd_alloc_size(size_t size)
 	ctx = (struct doveadm_standby_cmd_context *)
 		doveadm_mail_cmd_alloc_size(size);
 	ctx->ctx.v.run = doveadm_standby_cmd_run;
+	doveadm_standby_cmd_glue_set(&ctx->ctx);
 	return ctx;
 }
 

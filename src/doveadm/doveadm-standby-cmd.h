@@ -12,6 +12,9 @@ struct doveadm_standby_cmd_context {
 	/* the current user's settings (NULL when not configured) */
 	const struct standby_settings *set;
 	struct event *event;
+	/* once before the users: read the options
+	   (doveadm_standby_cmd_param_*()) and print the header */
+	void (*init)(struct doveadm_standby_cmd_context *ctx);
 	/* run for a user whose standby is configured; unset users are
 	   reported by the common code (status handles them itself) */
 	int (*run)(struct doveadm_standby_cmd_context *ctx,
@@ -27,22 +30,54 @@ struct doveadm_standby_cmd_context {
 struct doveadm_standby_cmd_context *
 doveadm_standby_cmd_alloc_size(size_t size);
 
-/* Record an exit code: EX_TEMPFAIL wins over everything, otherwise the
+/* What went wrong for a user; each kind has one exit code (the mapping is
+   doveadm_standby_cmd_failed(), as doveadm-sieve's for sieve_error). */
+enum doveadm_standby_error {
+	/* the standby, or the user's state on disk, is not available now:
+	   trying again later may work (EX_TEMPFAIL) */
+	DOVEADM_STANDBY_ERROR_TEMP = 1,
+	/* the user's standby_* settings are invalid (EX_CONFIG) */
+	DOVEADM_STANDBY_ERROR_CONFIG,
+	/* the user has no standby (DOVEADM_EX_NOTPOSSIBLE) */
+	DOVEADM_STANDBY_ERROR_NOT_CONFIGURED,
+	/* a folder or message asked for is not there (DOVEADM_EX_NOTFOUND) */
+	DOVEADM_STANDBY_ERROR_NOT_FOUND,
+};
+
+/* Record a failure: EX_TEMPFAIL wins over everything, otherwise the
    first failure is kept (as doveadm's own commands do). */
 void doveadm_standby_cmd_failed(struct doveadm_standby_cmd_context *ctx,
-				int exit_code);
+				enum doveadm_standby_error error);
+/* The command line is wrong: one line on stderr, exit with EX_USAGE. */
+void ATTR_NORETURN ATTR_FORMAT(1, 2)
+doveadm_standby_cmd_usage_error(const char *fmt, ...);
+
+/* The command's options, by their long names (the same way on every
+   Dovecot major): whether a flag is given, and a string option's value
+   (allocated from the command's pool) or NULL when it is not given. */
+bool doveadm_standby_cmd_param_flag(struct doveadm_standby_cmd_context *ctx,
+				    const char *name);
+const char *
+doveadm_standby_cmd_param_str(struct doveadm_standby_cmd_context *ctx,
+			      const char *name);
+/* A date option (--since, --before): YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS]
+   (also with a T), local time, or a UNIX timestamp; 0 when it is not
+   given. A usage error when it is none of these. */
+time_t doveadm_standby_cmd_param_date(struct doveadm_standby_cmd_context *ctx,
+				      const char *name);
+
+/* Seam (doveadm-standby-cmd-glue-dc23.c, -dc24.c): set the vfuncs of a
+   doveadm mail command whose signatures differ between the majors, so
+   that doveadm calls doveadm_standby_cmd_init(). */
+void doveadm_standby_cmd_glue_set(struct doveadm_mail_cmd_context *mctx);
+void doveadm_standby_cmd_init(struct doveadm_mail_cmd_context *mctx);
 
 /* Progress for long runs, on stderr (never mixed into -f output). */
 void doveadm_standby_progress(const char *fmt, ...) ATTR_FORMAT(1, 2);
 
-/* Parse a --since/--before value: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (also
-   with a T), local time, or a UNIX timestamp. Exits with EX_USAGE and one
-   line on stderr when it is none of these. */
-time_t doveadm_standby_parse_date(const char *option, const char *value);
-
 struct standby_imap;
 /* Connect and log in to the user's standby. On failure logs one line and
-   records EX_TEMPFAIL. */
+   records DOVEADM_STANDBY_ERROR_TEMP. */
 int doveadm_standby_connect(struct doveadm_standby_cmd_context *ctx,
 			    struct standby_imap **imap_r);
 

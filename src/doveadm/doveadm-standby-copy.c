@@ -24,7 +24,6 @@
 #include "doveadm-standby-cmd.h"
 #include "doveadm-standby-copy.h"
 
-#include <sysexits.h>
 
 /* Messages per UID FETCH / primary transaction. A batch is also cut when
    its bodies add up to more than this many bytes (large literals go to
@@ -161,6 +160,20 @@ static int copy_meta_cmp(const struct copy_meta *a, const struct copy_meta *b)
 static int copy_meta_uid_cmp(const uint32_t *uid, const struct copy_meta *meta)
 {
 	return *uid < meta->uid ? -1 : (*uid > meta->uid ? 1 : 0);
+}
+
+/* The meta of a UID, to change it. array_bsearch() gives a const element
+   on Dovecot 2.4 (which has array_bsearch_modifiable() instead), a
+   writable one on 2.3: the index of the one found serves both. */
+static struct copy_meta *copy_meta_find(struct copy_ctx *ctx, uint32_t uid)
+{
+	const struct copy_meta *meta;
+
+	meta = array_bsearch(&ctx->metas, &uid, copy_meta_uid_cmp);
+	if (meta == NULL)
+		return NULL;
+	return array_idx_modifiable(&ctx->metas,
+				    meta - array_front(&ctx->metas));
 }
 
 static void copy_meta_callback(const struct standby_imap_message *msg,
@@ -349,8 +362,7 @@ static void copy_map_apply(struct copy_ctx *ctx)
 		return;
 	}
 	array_foreach(&entries, entry) {
-		meta = array_bsearch(&ctx->metas, &entry->standby_uid,
-				     copy_meta_uid_cmp);
+		meta = copy_meta_find(ctx, entry->standby_uid);
 		if (meta == NULL || meta->done ||
 		    strcmp(entry->primary_guid, ctx->box_guid) != 0)
 			continue;
@@ -532,7 +544,7 @@ static void copy_body_callback(const struct standby_imap_message *msg,
 	struct copy_ctx *ctx = context;
 	struct copy_meta *meta;
 
-	meta = array_bsearch(&ctx->metas, &msg->uid, copy_meta_uid_cmp);
+	meta = copy_meta_find(ctx, msg->uid);
 	if (meta == NULL || meta->done || meta->size > COPY_LARGE_MESSAGE)
 		return;
 	copy_message(ctx, meta, msg);

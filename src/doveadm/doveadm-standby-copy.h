@@ -70,8 +70,8 @@ doveadm_standby_copy_target(struct mail_user *user,
 
 /* Copy the folder's messages (with UID > after_uid, or > resume_uid())
    into target_vname.
-   *uidvalidity_r is the folder's UIDVALIDITY. On error *error_r is one
-   line and *exit_code_r the doveadm exit code (EX_TEMPFAIL). */
+   *uidvalidity_r is the folder's UIDVALIDITY. NOTFOUND when the folder
+   is gone from the standby; on ERROR *error_r is one line. */
 enum doveadm_standby_copy_ret
 doveadm_standby_copy_folder(struct doveadm_standby_cmd_context *cmd,
 			    struct mail_user *user, struct standby_imap *imap,

@@ -10,6 +10,7 @@
 #include "master-service.h"
 #include "mail-storage-service.h"
 #include "standby-common.h"
+#include "worker-lookup.h"
 #include "worker-scheduler.h"
 #include "worker-poke-listener.h"
 
@@ -36,8 +37,7 @@ int main(int argc, char *argv[])
 	restrict_access_by_env(RESTRICT_ACCESS_FLAG_ALLOW_ROOT, NULL);
 	restrict_access_allow_coredumps(TRUE);
 
-	storage_service = mail_storage_service_init(master_service, NULL,
-						    storage_service_flags);
+	storage_service = worker_lookup_service_init(storage_service_flags);
 	child_wait_init();
 	master_service_init_finish(master_service);
 	i_info("standby: version %s (standby-worker started)",
