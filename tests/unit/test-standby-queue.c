@@ -897,6 +897,67 @@ static void test_standby_missed_names(void)
 	test_end();
 }
 
+/* A missed-list line with the given dates (as in the file) */
+static const char *
+test_missed_dated_line(long long internal_date, int tz, long long queued)
+{
+	return t_strdup_printf("1\t006b0b2d72090df0-80715e23722d0b6b4021000083"
+			       "ecc375\t89\t%s\t%lld\t%d\tincoming\t%lld\t"
+			       "Orders\t\t.\n", TEST_SHA("a"), internal_date,
+			       tz, queued);
+}
+
+/* A note is requeued with its dates: the missed list holds only dates
+   that the queue's reader accepts (the limits of standby-entry.h). */
+static void test_standby_missed_dates(void)
+{
+	static const struct {
+		time_t internal_date;
+		int tz;
+		time_t queued;
+	} bad[] = {
+		{ -2, 0, 5 },
+		{ STANDBY_ENTRY_MAX_TIME + 1, 0, 5 },
+		{ 0, STANDBY_ENTRY_MAX_TZ_MINS + 1, 5 },
+		{ 0, -STANDBY_ENTRY_MAX_TZ_MINS - 1, 5 },
+		{ 0, 0, 0 },
+		{ 0, 0, -1 },
+		{ 0, 0, STANDBY_ENTRY_MAX_TIME + 1 },
+	};
+	const char *dir = t_strconcat(test_dir, "/missed-dates", NULL);
+	const char *error, *line;
+	struct standby_entry entry;
+	unsigned int i, bad_count;
+
+	test_begin("missed list: only dates that the queue reads");
+	test_assert(mkdir(dir, 0700) == 0);
+	test_assert(standby_missed_reserve(dir, &error) == 0);
+	for (i = 0; i < N_ELEMENTS(bad); i++) {
+		test_missed_entry(&entry, "Orders", NULL, 5);
+		entry.internal_date = bad[i].internal_date;
+		entry.tz_offset_mins = bad[i].tz;
+		entry.queued_time = bad[i].queued;
+		test_assert_idx(standby_missed_add(dir, &entry, TEST_SHA("a"),
+						   &error) < 0, i);
+		line = test_missed_dated_line(bad[i].internal_date,
+					      bad[i].tz, bad[i].queued);
+		test_assert_idx(test_missed_read_line(dir, line,
+						      &bad_count) == 0 &&
+				bad_count == 1, i);
+	}
+	test_assert(!standby_missed_any(dir));
+	/* the limits themselves are read */
+	line = test_missed_dated_line(-1, -STANDBY_ENTRY_MAX_TZ_MINS,
+				      STANDBY_ENTRY_MAX_TIME);
+	test_assert(test_missed_read_line(dir, line, &bad_count) == 1 &&
+		    bad_count == 0);
+	line = test_missed_dated_line(STANDBY_ENTRY_MAX_TIME,
+				      STANDBY_ENTRY_MAX_TZ_MINS, 1);
+	test_assert(test_missed_read_line(dir, line, &bad_count) == 1 &&
+		    bad_count == 0);
+	test_end();
+}
+
 /* Issue 19: a digest field whose escape (0x01 0x01, read as one 0x01)
    gave 64 bytes that were no digest; the writer wrote it unescaped and
    read it back as 63. Both of the input's records are bad, and a valid
@@ -1054,6 +1115,7 @@ int main(int argc, char *argv[])
 		test_standby_queue_backoff,
 		test_standby_missed,
 		test_standby_missed_names,
+		test_standby_missed_dates,
 		test_standby_missed_issue19,
 		test_standby_status_concurrent,
 		test_cleanup,
