@@ -7,8 +7,8 @@
 #include "guid.h"
 #include "hex-binary.h"
 #include "ioloop.h"
-#include "standby-names.h"
 #include "istream.h"
+#include "standby-names.h"
 #include "standby-entry.h"
 
 #include <ctype.h>

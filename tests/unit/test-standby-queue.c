@@ -371,7 +371,8 @@ static void test_standby_queue_names(void)
 {
 	static const char *const bad_flags[][3] = {
 		{ "", "x", NULL }, { "a b", NULL, NULL },
-		{ "\\Recent", NULL, NULL }, { "Gr\xc3\xb6\xc3\x9f" "e", NULL, NULL },
+		{ "\\Recent", NULL, NULL },
+		{ "Gr\xc3\xb6\xc3\x9f" "e", NULL, NULL },
 	};
 	static const char *const bad_folders[] = {
 		"Orders\tx", "a//b", "a/../b", "/Orders", "\xff", NULL
