@@ -8,6 +8,7 @@
 #include "hex-binary.h"
 #include "ioloop.h"
 #include "istream.h"
+#include "standby-names.h"
 #include "standby-entry.h"
 
 #include <ctype.h>
@@ -21,12 +22,9 @@
    on every read, because a torn entry must never be sent half. */
 
 #define STANDBY_ENTRY_MAGIC "DSQ1"
-#define STANDBY_ENTRY_MAX_HEADER_SIZE (64*1024)
 #define STANDBY_ENTRY_ID_TIME_LEN 16
-/* 9999-12-31 23:59:59 UTC: the last time an IMAP date-time can hold.
-   Later (or negative) times make gmtime() fail when the APPEND's date is
-   written, and overflow the backoff arithmetic. */
-#define STANDBY_ENTRY_MAX_TIME 253402300799LL
+/* the widest size field: the digits of the largest uoff_t */
+#define STANDBY_ENTRY_SIZE_MAX_DIGITS 20
 
 const char *standby_entry_id_generate(void)
 {
@@ -72,19 +70,78 @@ int standby_entry_id_get_time(const char *id, time_t *time_r)
 	return 0;
 }
 
-void standby_entry_write_header(string_t *dest,
-				const struct standby_entry *entry)
+bool standby_entry_dates_are_valid(const struct standby_entry *entry,
+				   const char **error_r)
 {
+	if (entry->internal_date < -1 ||
+	    entry->internal_date > STANDBY_ENTRY_MAX_TIME) {
+		*error_r = "invalid internaldate";
+		return FALSE;
+	}
+	if (entry->queued_time < 1 ||
+	    entry->queued_time > STANDBY_ENTRY_MAX_TIME) {
+		*error_r = "invalid queued";
+		return FALSE;
+	}
+	if (entry->tz_offset_mins < -STANDBY_ENTRY_MAX_TZ_MINS ||
+	    entry->tz_offset_mins > STANDBY_ENTRY_MAX_TZ_MINS) {
+		*error_r = "invalid tz";
+		return FALSE;
+	}
+	return TRUE;
+}
+
+bool standby_entry_is_valid(const struct standby_entry *entry,
+			    const char **error_r)
+{
+	const char *error;
+
+	if (entry->id == NULL || !standby_entry_id_is_valid(entry->id)) {
+		*error_r = "invalid id";
+		return FALSE;
+	}
+	if (entry->mailbox == NULL) {
+		*error_r = "no mailbox";
+		return FALSE;
+	}
+	if (entry->mailbox[0] != '\0' &&
+	    !standby_names_mailbox_is_valid(entry->mailbox, &error)) {
+		*error_r = t_strdup_printf("invalid mailbox: %s", error);
+		return FALSE;
+	}
+	if (!standby_names_flags_are_valid(entry->flags, &error)) {
+		*error_r = t_strdup_printf("invalid flags: %s", error);
+		return FALSE;
+	}
+	if (entry->direction != STANDBY_DIRECTION_INCOMING &&
+	    entry->direction != STANDBY_DIRECTION_OUTGOING) {
+		*error_r = "invalid direction";
+		return FALSE;
+	}
+	return standby_entry_dates_are_valid(entry, error_r);
+}
+
+int standby_entry_write_header(string_t *dest,
+			       const struct standby_entry *entry,
+			       const char **error_r)
+{
+	const char *error;
+	size_t start = str_len(dest), size_len;
 	unsigned int i;
 
+	if (!standby_entry_is_valid(entry, &error)) {
+		*error_r = t_strdup_printf("entry not written: %s", error);
+		return -1;
+	}
 	str_append(dest, STANDBY_ENTRY_MAGIC"\n");
 	str_printfa(dest, "id=%s\n", entry->id);
-	str_printfa(dest, "mailbox=%s\n", str_tabescape(entry->mailbox));
+	/* valid names and flags have no control character: no escapes */
+	str_printfa(dest, "mailbox=%s\n", entry->mailbox);
 	str_append(dest, "flags=");
 	for (i = 0; entry->flags != NULL && entry->flags[i] != NULL; i++) {
 		if (i > 0)
 			str_append_c(dest, ' ');
-		str_append(dest, str_tabescape(entry->flags[i]));
+		str_append(dest, entry->flags[i]);
 	}
 	str_append_c(dest, '\n');
 	str_printfa(dest, "internaldate=%ld\n", (long)entry->internal_date);
@@ -94,8 +151,21 @@ void standby_entry_write_header(string_t *dest,
 		    standby_direction_to_str(entry->direction));
 	if (entry->user != NULL)
 		str_printfa(dest, "user=%s\n", str_tabescape(entry->user));
+	size_len = strlen(dec2str(entry->size));
 	str_printfa(dest, "size=%"PRIuUOFF_T"\n", entry->size);
 	str_append_c(dest, '\n');
+
+	/* the reader must be able to read it, also with the size written
+	   at its widest (as standby-queue.c does) */
+	if (str_len(dest) - start - size_len + STANDBY_ENTRY_SIZE_MAX_DIGITS >
+	    STANDBY_ENTRY_MAX_HEADER_SIZE) {
+		str_truncate(dest, start);
+		*error_r = t_strdup_printf(
+			"entry not written: header too long (max %d bytes)",
+			STANDBY_ENTRY_MAX_HEADER_SIZE);
+		return -1;
+	}
+	return 0;
 }
 
 void standby_entry_write_trailer(string_t *dest,
@@ -120,15 +190,27 @@ standby_entry_parse_field(struct standby_entry *entry, pool_t pool,
 	} else if (strcmp(key, "user") == 0) {
 		entry->user = p_strdup(pool, t_str_tabunescape(value));
 	} else if (strcmp(key, "mailbox") == 0) {
-		entry->mailbox = p_strdup(pool, t_str_tabunescape(value));
+		/* written unescaped: a valid name has no control character
+		   to escape, and an escape could hide one ("\001" "0" is a
+		   NUL that ends the name) */
+		if (strchr(value, '\001') != NULL) {
+			*error_r = "invalid mailbox: escaped character";
+			return -1;
+		}
+		entry->mailbox = p_strdup(pool, value);
 	} else if (strcmp(key, "flags") == 0) {
 		const char *const *flags = t_strsplit_spaces(value, " ");
 		ARRAY_TYPE(const_string) list;
 
+		/* as the mailbox: "\001" "0 x" was an empty flag and "x",
+		   written back as one flag */
+		if (strchr(value, '\001') != NULL) {
+			*error_r = "invalid flags: escaped character";
+			return -1;
+		}
 		p_array_init(&list, pool, 4);
 		for (; *flags != NULL; flags++) {
-			const char *flag = p_strdup(pool,
-						    t_str_tabunescape(*flags));
+			const char *flag = p_strdup(pool, *flags);
 			array_push_back(&list, &flag);
 		}
 		array_append_zero(&list);
@@ -150,7 +232,8 @@ standby_entry_parse_field(struct standby_entry *entry, pool_t pool,
 			return -1;
 		}
 		if (strcmp(key, "tz") == 0) {
-			if (num < -24*60 || num > 24*60) {
+			if (num < -STANDBY_ENTRY_MAX_TZ_MINS ||
+			    num > STANDBY_ENTRY_MAX_TZ_MINS) {
 				*error_r = "invalid tz";
 				return -1;
 			}
@@ -217,6 +300,11 @@ standby_entry_read_header(struct istream *input, pool_t pool,
 		static const char *const no_flags[] = { NULL };
 		entry->flags = no_flags;
 	}
+	/* only what the writer writes: anything else (e.g. a flag that
+	   unescapes to "" or to two flags) would not be written back as
+	   the entry that was read */
+	if (!standby_entry_is_valid(entry, error_r))
+		return -1;
 	entry->body_offset = input->v_offset;
 	return 0;
 }

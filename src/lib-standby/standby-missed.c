@@ -180,6 +180,10 @@ standby_missed_is_valid(const struct standby_entry *entry,
 		*error_r = t_strdup_printf("invalid flags: %s", error);
 		return FALSE;
 	}
+	/* the dates as the queue reads them: a record requeued is not
+	   refused there */
+	if (!standby_entry_dates_are_valid(entry, error_r))
+		return FALSE;
 	return TRUE;
 }
 

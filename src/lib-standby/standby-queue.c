@@ -126,7 +126,8 @@ standby_queue_write_file(int fd, const char *path,
 
 	str = t_str_new(512);
 	entry->size = 0;
-	standby_entry_write_header(str, entry);
+	if (standby_entry_write_header(str, entry, error_r) < 0)
+		return -1;
 	/* replace "size=0\n\n" with a fixed-width field, filled in below;
 	   size_pos is where its digits start */
 	size_pos = str_len(str) - strlen("0\n\n");

@@ -7,7 +7,10 @@
      stream yields exactly entry->size bytes without error
    - its queue time works in the backoff arithmetic
    - its INTERNALDATE can be written as an IMAP date-time (APPEND)
-   - every shorter file (the entry torn anywhere) is refused. */
+   - every shorter file (the entry torn anywhere) is refused
+   - it is written again through the real writer (which must accept it)
+     and read back as the same entry: the reader accepts only what the
+     writer writes. */
 
 #include "lib.h"
 #include "str.h"
@@ -103,6 +106,64 @@ static void fuzz_entry_check(struct standby_queue_entry *qentry)
 	fuzz_entry_check_body(qentry);
 }
 
+static bool fuzz_str_equals(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static void
+fuzz_entry_compare(const struct standby_entry *a,
+		   const struct standby_entry *b)
+{
+	unsigned int i;
+
+	if (!fuzz_str_equals(a->id, b->id) ||
+	    !fuzz_str_equals(a->mailbox, b->mailbox) ||
+	    !fuzz_str_equals(a->user, b->user) ||
+	    a->internal_date != b->internal_date ||
+	    a->tz_offset_mins != b->tz_offset_mins ||
+	    a->queued_time != b->queued_time ||
+	    a->direction != b->direction || a->size != b->size)
+		i_panic("entry written back reads as a different entry");
+	for (i = 0; a->flags[i] != NULL; i++) {
+		if (!fuzz_str_equals(a->flags[i], b->flags[i]))
+			i_panic("entry written back has other flags");
+	}
+	if (b->flags[i] != NULL)
+		i_panic("entry written back has more flags");
+}
+
+/* Write the accepted entry (its body: data from its body offset) again
+   with the real writer, read it back: the same entry. */
+static void
+fuzz_entry_roundtrip(const struct standby_entry *entry, const char *path,
+		     const uint8_t *data, size_t size)
+{
+	struct standby_queue_entry *again;
+	string_t *str = t_str_new(size + 128);
+	const char *error;
+	pool_t pool;
+	int ret;
+
+	if (standby_entry_write_header(str, entry, &error) < 0)
+		i_panic("accepted entry not written back: %s", error);
+	i_assert(entry->body_offset + entry->size <= size);
+	str_append_data(str, data + entry->body_offset, entry->size);
+	standby_entry_write_trailer(str, entry);
+	fuzz_standby_write_file(path, str_data(str), str_len(str));
+
+	pool = pool_alloconly_create("fuzz entry again", 1024);
+	ret = standby_queue_open(fuzz_queue, entry->id, pool, &again,
+				 &error);
+	if (ret <= 0) {
+		i_panic("entry written back is refused: %s",
+			ret < 0 ? error : "not found");
+	}
+	fuzz_entry_compare(entry, again->entry);
+	standby_queue_entry_close(&again);
+	pool_unref(&pool);
+}
+
 /* Open the file written from data[0..size); 1 accepted, 0/-1 refused */
 static int
 fuzz_entry_open(const char *id, const uint8_t *data, size_t size,
@@ -118,9 +179,14 @@ fuzz_entry_open(const char *id, const uint8_t *data, size_t size,
 	pool = pool_alloconly_create("fuzz entry", 1024);
 	ret = standby_queue_open(fuzz_queue, id, pool, &qentry, &error);
 	if (ret > 0) {
+		const struct standby_entry *entry = qentry->entry;
+
 		if (check)
 			fuzz_entry_check(qentry);
 		standby_queue_entry_close(&qentry);
+		/* (the entry is in pool, which outlives qentry) */
+		if (check)
+			fuzz_entry_roundtrip(entry, path, data, size);
 	} else if (ret < 0) {
 		i_assert(error != NULL);
 	}

@@ -72,10 +72,10 @@ static void test_standby_queue_roundtrip(void)
 
 	test_begin("standby queue: entry round trip");
 	queue = standby_queue_init(test_dir, NULL);
-	id = test_add(queue, body, "Auftr\xc3\xa4ge\tx", flags);
+	id = test_add(queue, body, "Auftr\xc3\xa4ge/x", flags);
 	test_assert(standby_queue_open(queue, id, pool, &qentry, &error) == 1);
 	test_assert_strcmp(qentry->entry->id, id);
-	test_assert_strcmp(qentry->entry->mailbox, "Auftr\xc3\xa4ge\tx");
+	test_assert_strcmp(qentry->entry->mailbox, "Auftr\xc3\xa4ge/x");
 	test_assert_strcmp(qentry->entry->flags[0], "\\Seen");
 	test_assert_strcmp(qentry->entry->flags[1], "$Order");
 	test_assert(qentry->entry->flags[2] == NULL);
@@ -244,15 +244,92 @@ test_open_dated(struct standby_queue *queue, time_t internal_date,
 	return ret;
 }
 
+static const char *test_fill(size_t len, char c)
+{
+	char *str = t_malloc0(len + 1);
+
+	memset(str, c, len);
+	return str;
+}
+
+/* Write an entry file by hand into queue/: the magic, a new id, fields
+   (whole lines) and a body, with a matching size and END record. Returns
+   the id. */
+static const char *test_write_raw(const char *fields, const char *body)
+{
+	const char *id = standby_entry_id_generate();
+	const char *path = t_strdup_printf("%s/queue/%s", test_dir, id);
+	const char *data;
+	int fd;
+
+	data = t_strdup_printf("DSQ1\nid=%s\n%ssize=%zu\n\n%s\nEND %s\n",
+			       id, fields, strlen(body), body, id);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	i_assert(fd != -1);
+	i_assert(write(fd, data, strlen(data)) == (ssize_t)strlen(data));
+	i_close_fd(&fd);
+	return id;
+}
+
+/* Open a file written by test_write_raw(); 1 = read, -1 = refused with
+   *error_r. *nflags_r = the number of flags read. */
+static int
+test_open_raw(struct standby_queue *queue, const char *fields,
+	      unsigned int *nflags_r, const char **error_r)
+{
+	struct standby_queue_entry *qentry;
+	const char *id = test_write_raw(fields, "body\n"), *error;
+	pool_t pool = pool_alloconly_create("test", 1024);
+	int ret;
+
+	*error_r = NULL;
+	*nflags_r = 0;
+	ret = standby_queue_open(queue, id, pool, &qentry, error_r);
+	if (ret > 0) {
+		*nflags_r = str_array_length(qentry->entry->flags);
+		standby_queue_entry_close(&qentry);
+	}
+	if (*error_r != NULL)
+		*error_r = t_strdup(*error_r);
+	pool_unref(&pool);
+	i_assert(standby_queue_remove_id(queue, id, &error) == 0);
+	return ret;
+}
+
+static bool
+test_raw_refused(struct standby_queue *queue, const char *fields,
+		 const char *what)
+{
+	const char *error;
+	unsigned int nflags;
+
+	return test_open_raw(queue, fields, &nflags, &error) == -1 &&
+		error != NULL && strstr(error, what) != NULL;
+}
+
+/* Out-of-range dates: the writer refuses to write them, the reader
+   refuses them in a file written by hand. */
 static bool
 test_dated_refused(struct standby_queue *queue, time_t internal_date,
 		   time_t queued_time, const char *what)
 {
-	const char *error;
+	struct standby_entry entry;
+	struct istream *input;
+	const char *error = NULL;
+	int ret;
 
-	return test_open_dated(queue, internal_date, queued_time,
-			       &error) == -1 &&
-		error != NULL && strstr(error, what) != NULL;
+	i_zero(&entry);
+	entry.mailbox = "";
+	entry.internal_date = internal_date;
+	entry.queued_time = queued_time;
+	input = i_stream_create_from_data("body\n", 5);
+	ret = standby_queue_add(queue, &entry, input, &error);
+	i_stream_unref(&input);
+	if (ret != -1 || error == NULL || strstr(error, what) == NULL)
+		return FALSE;
+	return test_raw_refused(queue, t_strdup_printf(
+		"mailbox=\ninternaldate=%lld\nqueued=%lld\n",
+		(long long)internal_date, (long long)queued_time), what);
 }
 
 static void test_standby_queue_dates(void)
@@ -267,6 +344,7 @@ static void test_standby_queue_dates(void)
 	   the APPEND's date; a very negative queue time overflowed the
 	   backoff arithmetic. Such a file is corrupted: refused. */
 	test_begin("standby queue: dates out of range are refused");
+	test_assert(max_time == STANDBY_ENTRY_MAX_TIME);
 	queue = standby_queue_init(test_dir, NULL);
 	test_assert(test_open_dated(queue, max_time, ioloop_time,
 				    &error) == 1);
@@ -282,6 +360,143 @@ static void test_standby_queue_dates(void)
 				       "invalid queued"));
 	test_assert(test_dated_refused(queue, 1700000000, INT64_MIN,
 				       "invalid queued"));
+	standby_queue_deinit(&queue);
+	test_end();
+}
+
+/* Issue 19, the queue's side: an entry is read only as its writer would
+   write it. A flags field "\x01" "0 x" (an escaped empty flag, then "x")
+   was read as two flags, written back as " x" and read again as one. */
+static void test_standby_queue_names(void)
+{
+	static const char *const bad_flags[][3] = {
+		{ "", "x", NULL }, { "a b", NULL, NULL },
+		{ "\\Recent", NULL, NULL },
+		{ "Gr\xc3\xb6\xc3\x9f" "e", NULL, NULL },
+	};
+	static const char *const bad_folders[] = {
+		"Orders\tx", "a//b", "a/../b", "/Orders", "\xff", NULL
+	};
+	static const char *const bad_flag_fields[] = {
+		"\x01" "0 x", "\x01" "0", "a\x01" "0b", "\\Recent", "a(b",
+		"Gr\xc3\xb6\xc3\x9f" "e", "a\x01tb", NULL
+	};
+	static const char *const bad_folder_fields[] = {
+		"Orders\x01tx", "a//b", "a/../b", "/Orders", "\xff",
+		"Orders\x01" "1x", NULL
+	};
+	const char *fields, *error;
+	ARRAY_TYPE(const_string) many;
+	struct standby_queue *queue;
+	struct standby_entry entry;
+	struct istream *input;
+	unsigned int i, nflags;
+	int ret;
+
+	test_begin("standby queue: only entries that the writer writes");
+	queue = standby_queue_init(test_dir, NULL);
+
+	/* the reader refuses a file written by hand with what the writer
+	   would not write */
+	fields = "mailbox=\nflags=\x01" "0 x\nqueued=1700000000\n";
+	ret = test_open_raw(queue, fields, &nflags, &error);
+	test_assert(ret == -1 && error != NULL &&
+		    strstr(error, "invalid flags") != NULL);
+	for (i = 0; bad_flag_fields[i] != NULL; i++) {
+		fields = t_strdup_printf("mailbox=Orders\nflags=%s\n"
+					 "queued=1700000000\n",
+					 bad_flag_fields[i]);
+		test_assert_idx(test_raw_refused(queue, fields,
+						 "invalid flags"), i);
+	}
+	for (i = 0; bad_folder_fields[i] != NULL; i++) {
+		fields = t_strdup_printf("mailbox=%s\nqueued=1700000000\n",
+					 bad_folder_fields[i]);
+		test_assert_idx(test_raw_refused(queue, fields,
+						 "invalid mailbox"), i);
+	}
+	test_assert(test_raw_refused(queue, "mailbox=\nqueued=1700000000\n"
+				     "tz=1441\n", "invalid tz"));
+	/* what it does write is read */
+	fields = "mailbox=Orders/2026\nflags=\\Seen $Kw\nqueued=1700000000\n"
+		"tz=-1440\n";
+	test_assert(test_open_raw(queue, fields, &nflags, &error) == 1 &&
+		    nflags == 2);
+
+	/* the writer refuses what the reader would refuse */
+	for (i = 0; i < N_ELEMENTS(bad_flags); i++) {
+		i_zero(&entry);
+		entry.mailbox = "Orders";
+		entry.flags = bad_flags[i];
+		entry.queued_time = ioloop_time;
+		input = i_stream_create_from_data("body\n", 5);
+		error = NULL;
+		test_assert_idx(standby_queue_add(queue, &entry, input,
+						  &error) == -1 &&
+				error != NULL &&
+				strstr(error, "invalid flags") != NULL, i);
+		i_stream_unref(&input);
+	}
+	for (i = 0; bad_folders[i] != NULL; i++) {
+		i_zero(&entry);
+		entry.mailbox = bad_folders[i];
+		entry.queued_time = ioloop_time;
+		input = i_stream_create_from_data("body\n", 5);
+		error = NULL;
+		test_assert_idx(standby_queue_add(queue, &entry, input,
+						  &error) == -1 &&
+				error != NULL &&
+				strstr(error, "invalid mailbox") != NULL, i);
+		i_stream_unref(&input);
+	}
+	i_zero(&entry);
+	entry.mailbox = "";
+	entry.queued_time = ioloop_time;
+	entry.tz_offset_mins = STANDBY_ENTRY_MAX_TZ_MINS + 1;
+	input = i_stream_create_from_data("body\n", 5);
+	test_assert(standby_queue_add(queue, &entry, input, &error) == -1 &&
+		    strstr(error, "invalid tz") != NULL);
+	i_stream_unref(&input);
+
+	/* a header too long to be read is not written; one just short
+	   enough is written and read back (250 keywords of 255 bytes:
+	   about 64,000 bytes; 260: more than 64 KiB) */
+	t_array_init(&many, 260);
+	for (i = 0; i < 260; i++) {
+		const char *kw = t_strdup_printf("%03u%s", i,
+			test_fill(STANDBY_NAMES_KEYWORD_MAX_LEN - 3, 'k'));
+
+		array_push_back(&many, &kw);
+	}
+	array_append_zero(&many);
+	i_zero(&entry);
+	entry.mailbox = "";
+	entry.queued_time = ioloop_time;
+	entry.flags = array_front(&many);
+	input = i_stream_create_from_data("body\n", 5);
+	test_assert(standby_queue_add(queue, &entry, input, &error) == -1 &&
+		    strstr(error, "header too long") != NULL);
+	i_stream_unref(&input);
+	array_idx_clear(&many, 250);
+	entry.id = NULL;
+	input = i_stream_create_from_data("body\n", 5);
+	test_assert(standby_queue_add(queue, &entry, input, &error) == 0);
+	i_stream_unref(&input);
+	if (entry.id != NULL) {
+		struct standby_queue_entry *qentry = NULL;
+		pool_t pool = pool_alloconly_create("test", 1024);
+
+		test_assert(standby_queue_open(queue, entry.id, pool,
+					       &qentry, &error) == 1);
+		if (qentry != NULL) {
+			test_assert(str_array_length(
+				qentry->entry->flags) == 250);
+			standby_queue_entry_close(&qentry);
+		}
+		pool_unref(&pool);
+		test_assert(standby_queue_remove_id(queue, entry.id,
+						    &error) == 0);
+	}
 	standby_queue_deinit(&queue);
 	test_end();
 }
@@ -537,14 +752,6 @@ static void test_standby_missed(void)
 	test_end();
 }
 
-static const char *test_fill(size_t len, char c)
-{
-	char *str = t_malloc0(len + 1);
-
-	memset(str, c, len);
-	return str;
-}
-
 /* A missed-list line with the given digest, folder and flags fields (as
    they are in the file: tab-escaped) */
 static const char *
@@ -688,6 +895,67 @@ static void test_standby_missed_names(void)
 	test_assert(test_missed_read_line(dir,
 		test_missed_line(sha, "Orders\x01" "0x", ""), &bad) == 0 &&
 		bad == 1);
+	test_end();
+}
+
+/* A missed-list line with the given dates (as in the file) */
+static const char *
+test_missed_dated_line(long long internal_date, int tz, long long queued)
+{
+	return t_strdup_printf("1\t006b0b2d72090df0-80715e23722d0b6b4021000083"
+			       "ecc375\t89\t%s\t%lld\t%d\tincoming\t%lld\t"
+			       "Orders\t\t.\n", TEST_SHA("a"), internal_date,
+			       tz, queued);
+}
+
+/* A note is requeued with its dates: the missed list holds only dates
+   that the queue's reader accepts (the limits of standby-entry.h). */
+static void test_standby_missed_dates(void)
+{
+	static const struct {
+		time_t internal_date;
+		int tz;
+		time_t queued;
+	} bad[] = {
+		{ -2, 0, 5 },
+		{ STANDBY_ENTRY_MAX_TIME + 1, 0, 5 },
+		{ 0, STANDBY_ENTRY_MAX_TZ_MINS + 1, 5 },
+		{ 0, -STANDBY_ENTRY_MAX_TZ_MINS - 1, 5 },
+		{ 0, 0, 0 },
+		{ 0, 0, -1 },
+		{ 0, 0, STANDBY_ENTRY_MAX_TIME + 1 },
+	};
+	const char *dir = t_strconcat(test_dir, "/missed-dates", NULL);
+	const char *error, *line;
+	struct standby_entry entry;
+	unsigned int i, bad_count;
+
+	test_begin("missed list: only dates that the queue reads");
+	test_assert(mkdir(dir, 0700) == 0);
+	test_assert(standby_missed_reserve(dir, &error) == 0);
+	for (i = 0; i < N_ELEMENTS(bad); i++) {
+		test_missed_entry(&entry, "Orders", NULL, 5);
+		entry.internal_date = bad[i].internal_date;
+		entry.tz_offset_mins = bad[i].tz;
+		entry.queued_time = bad[i].queued;
+		test_assert_idx(standby_missed_add(dir, &entry, TEST_SHA("a"),
+						   &error) < 0, i);
+		line = test_missed_dated_line(bad[i].internal_date,
+					      bad[i].tz, bad[i].queued);
+		test_assert_idx(test_missed_read_line(dir, line,
+						      &bad_count) == 0 &&
+				bad_count == 1, i);
+	}
+	test_assert(!standby_missed_any(dir));
+	/* the limits themselves are read */
+	line = test_missed_dated_line(-1, -STANDBY_ENTRY_MAX_TZ_MINS,
+				      STANDBY_ENTRY_MAX_TIME);
+	test_assert(test_missed_read_line(dir, line, &bad_count) == 1 &&
+		    bad_count == 0);
+	line = test_missed_dated_line(STANDBY_ENTRY_MAX_TIME,
+				      STANDBY_ENTRY_MAX_TZ_MINS, 1);
+	test_assert(test_missed_read_line(dir, line, &bad_count) == 1 &&
+		    bad_count == 0);
 	test_end();
 }
 
@@ -843,10 +1111,12 @@ int main(int argc, char *argv[])
 		test_standby_queue_given_id,
 		test_standby_queue_torn,
 		test_standby_queue_dates,
+		test_standby_queue_names,
 		test_standby_queue_states,
 		test_standby_queue_backoff,
 		test_standby_missed,
 		test_standby_missed_names,
+		test_standby_missed_dates,
 		test_standby_missed_issue19,
 		test_standby_status_concurrent,
 		test_cleanup,
