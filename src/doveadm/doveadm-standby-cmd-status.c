@@ -12,6 +12,7 @@
 #include "standby-entry.h"
 #include "standby-queue.h"
 #include "standby-ledger.h"
+#include "standby-status.h"
 #include "standby-missed.h"
 #include "doveadm-standby-cmd.h"
 

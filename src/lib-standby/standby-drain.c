@@ -11,6 +11,7 @@
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-ledger.h"
+#include "standby-status.h"
 #include "standby-hash.h"
 #include "standby-imap.h"
 #include "standby-drain.h"

@@ -31,7 +31,7 @@
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-poke.h"
-#include "standby-ledger.h"
+#include "standby-status.h"
 #include "standby-missed.h"
 #include "standby-hash.h"
 #include "standby-sent-capture.h"

@@ -10,7 +10,7 @@
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-missed.h"
-#include "standby-ledger.h"
+#include "standby-status.h"
 
 #include <fcntl.h>
 #include <unistd.h>
