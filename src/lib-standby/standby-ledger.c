@@ -4,20 +4,17 @@
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
-#include "ioloop.h"
-#include "istream.h"
 #include "write-full.h"
-#include "hostpid.h"
 #include "standby-ledger.h"
 #include "standby-file.h"
 
-#include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
-#define STANDBY_STATE_FILE_MODE 0600
+/* no cap: the ledger grows by a line for every copy, and nothing
+   bounds what the user's state holds yet */
+#define STANDBY_LEDGER_MAX_SIZE 0
 
 struct standby_ledger_writer {
 	char *path;
@@ -32,12 +29,9 @@ int standby_ledger_writer_open(const char *state_dir,
 	const char *path = t_strconcat(state_dir, "/ledger", NULL);
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT,
-		  STANDBY_STATE_FILE_MODE);
-	if (fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+	fd = standby_file_open(path, O_WRONLY | O_APPEND | O_CREAT, error_r);
+	if (fd == -1)
 		return -1;
-	}
 	writer = i_new(struct standby_ledger_writer, 1);
 	writer->path = i_strdup(path);
 	writer->fd = fd;
@@ -129,36 +123,48 @@ standby_ledger_parse_line(const char *line, pool_t pool,
 	return TRUE;
 }
 
+static int
+standby_ledger_lines_open(const char *state_dir,
+			  struct standby_file_lines **lines_r,
+			  const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/ledger", NULL);
+
+	return standby_file_lines_open(path, STANDBY_LEDGER_MAX_SIZE, lines_r,
+				       error_r);
+}
+
 int standby_ledger_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(standby_ledger_record) *records,
 			unsigned int *bad_lines_r, const char **error_r)
 {
-	const char *path = t_strconcat(state_dir, "/ledger", NULL);
 	struct standby_ledger_record rec;
-	struct istream *input;
+	struct standby_file_lines *lines;
 	const char *line;
-	int fd, ret = 0;
+	int ret;
 
 	*bad_lines_r = 0;
-	fd = open(path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		return -1;
-	}
-	input = i_stream_create_fd_autoclose(&fd, 65536);
-	while ((line = i_stream_read_next_line(input)) != NULL) T_BEGIN {
+	if ((ret = standby_ledger_lines_open(state_dir, &lines, error_r)) <= 0)
+		return ret;
+	while ((line = standby_file_lines_next(lines)) != NULL) T_BEGIN {
 		if (standby_ledger_parse_line(line, pool, &rec))
 			array_push_back(records, &rec);
 		else if (*line != '\0')
 			(*bad_lines_r)++;
 	} T_END;
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s", path,
-					   i_stream_get_error(input));
-		ret = -1;
-	}
-	i_stream_unref(&input);
-	return ret;
+	return standby_file_lines_close(&lines, error_r);
+}
+
+int standby_ledger_count(const char *state_dir, uintmax_t *count_r,
+			 const char **error_r)
+{
+	struct standby_file_lines *lines;
+	int ret;
+
+	*count_r = 0;
+	if ((ret = standby_ledger_lines_open(state_dir, &lines, error_r)) <= 0)
+		return ret;
+	while (standby_file_lines_next(lines) != NULL)
+		(*count_r)++;
+	return standby_file_lines_close(&lines, error_r);
 }

@@ -42,4 +42,10 @@ int standby_ledger_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(standby_ledger_record) *records,
 			unsigned int *bad_lines_r, const char **error_r);
 
+/* The number of lines (records and malformed lines alike), without
+   parsing them. Returns 0 (also when the file does not exist, with
+   *count_r = 0) or -1 with *error_r. */
+int standby_ledger_count(const char *state_dir, uintmax_t *count_r,
+			 const char **error_r);
+
 #endif

@@ -5,48 +5,53 @@
 #include "str.h"
 #include "strescape.h"
 #include "ioloop.h"
-#include "istream.h"
 #include "standby-file.h"
 #include "standby-status.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
 
-#define STANDBY_STATE_FILE_MODE 0600
+/* what the status may grow to before reading it is an error */
+#define STANDBY_STATUS_MAX_SIZE (1024 * 1024)
 
 int standby_status_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(const_string) *keyvalues_r,
 			const char **error_r)
 {
 	const char *path = t_strconcat(state_dir, "/status", NULL);
-	struct istream *input;
-	const char *line, *p;
-	int fd, ret = 0;
+	struct standby_file_lines *lines;
+	const char *line, *p, *key, *value;
+	int ret;
 
-	fd = open(path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		return -1;
-	}
-	input = i_stream_create_fd_autoclose(&fd, 4096);
-	while ((line = i_stream_read_next_line(input)) != NULL) {
+	ret = standby_file_lines_open(path, STANDBY_STATUS_MAX_SIZE, &lines,
+				      error_r);
+	if (ret <= 0)
+		return ret;
+	while ((line = standby_file_lines_next(lines)) != NULL) {
 		p = strchr(line, '=');
 		if (p == NULL)
 			continue;
-		const char *key = p_strdup_until(pool, line, p);
-		const char *value = p_strdup(pool, t_str_tabunescape(p + 1));
+		key = p_strdup_until(pool, line, p);
+		value = p_strdup(pool, t_str_tabunescape(p + 1));
 		array_push_back(keyvalues_r, &key);
 		array_push_back(keyvalues_r, &value);
 	}
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s", path,
-					   i_stream_get_error(input));
-		ret = -1;
+	return standby_file_lines_close(&lines, error_r) < 0 ? -1 : 1;
+}
+
+const char *
+standby_status_get(const ARRAY_TYPE(const_string) *keyvalues,
+		   const char *key)
+{
+	const char *const *kv;
+	unsigned int i, count;
+
+	kv = array_get(keyvalues, &count);
+	for (i = 0; i + 1 < count; i += 2) {
+		if (strcmp(kv[i], key) == 0)
+			return kv[i + 1];
 	}
-	i_stream_unref(&input);
-	return ret < 0 ? -1 : 1;
+	return NULL;
 }
 
 /* LMTP, IMAP and the worker's drains all change the status: its lock
@@ -57,12 +62,13 @@ int standby_status_read(const char *state_dir, pool_t pool,
 static int standby_status_lock(const char *state_dir)
 {
 	const char *path = t_strconcat(state_dir, "/status.lock", NULL);
+	const char *error;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT, STANDBY_STATE_FILE_MODE);
+	fd = standby_file_open(path, O_RDWR | O_CREAT, &error);
 	if (fd == -1) {
 		if (errno != ENOENT && !ENOSPACE(errno))
-			i_error("open(%s) failed: %m", path);
+			i_error("%s", error);
 		return -1;
 	}
 	/* the holders only read and write a few lines */
@@ -146,8 +152,8 @@ int standby_status_increment(const char *state_dir, const char *key,
 			     const char *error, const char **error_r)
 {
 	ARRAY_TYPE(const_string) kv;
-	const char *const *pairs;
-	unsigned int i, count, value = 0;
+	const char *old_value;
+	unsigned int value = 0;
 	int lock_fd, ret;
 
 	lock_fd = standby_status_lock(state_dir);
@@ -157,12 +163,9 @@ int standby_status_increment(const char *state_dir, const char *key,
 		standby_status_unlock(&lock_fd);
 		return -1;
 	}
-	pairs = array_get(&kv, &count);
-	for (i = 0; i + 1 < count; i += 2) {
-		if (strcmp(pairs[i], key) == 0 &&
-		    str_to_uint(pairs[i + 1], &value) < 0)
-			value = 0;
-	}
+	old_value = standby_status_get(&kv, key);
+	if (old_value != NULL && str_to_uint(old_value, &value) < 0)
+		value = 0;
 	const char *set_kv[] = {
 		key, dec2str(value + 1),
 		"last_error", error,
