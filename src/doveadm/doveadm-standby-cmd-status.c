@@ -5,17 +5,15 @@
 #include "lib.h"
 #include "array.h"
 #include "ioloop.h"
-#include "istream.h"
 #include "time-util.h"
 #include "doveadm-print.h"
 #include "standby-settings.h"
 #include "standby-entry.h"
 #include "standby-queue.h"
 #include "standby-ledger.h"
+#include "standby-status.h"
 #include "standby-missed.h"
 #include "doveadm-standby-cmd.h"
-
-#include <fcntl.h>
 
 static const char *status_time(const char *unix_time)
 {
@@ -24,55 +22,6 @@ static const char *status_time(const char *unix_time)
 	if (unix_time == NULL || str_to_time(unix_time, &t) < 0)
 		return "";
 	return t_strflocaltime("%Y-%m-%d %H:%M:%S", t);
-}
-
-static const char *
-status_get(const ARRAY_TYPE(const_string) *keyvalues, const char *key)
-{
-	const char *const *kv;
-	unsigned int i, count;
-
-	kv = array_get(keyvalues, &count);
-	for (i = 0; i + 1 < count; i += 2) {
-		if (strcmp(kv[i], key) == 0)
-			return kv[i + 1];
-	}
-	return NULL;
-}
-
-/* Messages the standby accepted: the ledger's lines. */
-static int status_count_ledger(const char *state_dir, uintmax_t *count_r,
-			       const char **error_r)
-{
-	const char *path = t_strconcat(state_dir, "/ledger", NULL);
-	struct istream *input;
-	const unsigned char *data, *p;
-	size_t size;
-	int fd;
-
-	*count_r = 0;
-	fd = open(path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		return -1;
-	}
-	input = i_stream_create_fd_autoclose(&fd, IO_BLOCK_SIZE);
-	while (i_stream_read_more(input, &data, &size) > 0) {
-		for (p = data; (p = memchr(p, '\n', size - (p - data))) != NULL;
-		     p++)
-			(*count_r)++;
-		i_stream_skip(input, size);
-	}
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s", path,
-					   i_stream_get_error(input));
-		i_stream_unref(&input);
-		return -1;
-	}
-	i_stream_unref(&input);
-	return 0;
 }
 
 static int
@@ -85,7 +34,7 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 	ARRAY_TYPE(standby_missed_record) missed;
 	struct standby_queue *queue;
 	const struct standby_queue_item *oldest;
-	const char *error;
+	const char *error, *last_error;
 	uintmax_t mirrored = 0;
 	unsigned int missed_bad = 0;
 	size_t missed_used;
@@ -124,7 +73,8 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 			       pool_datastack_create(), &dead, &error) < 0 ||
 	    standby_status_read(set->state_dir, pool_datastack_create(),
 				&status, &error) < 0 ||
-	    status_count_ledger(set->state_dir, &mirrored, &error) < 0 ||
+	    /* messages the standby accepted: the ledger's lines */
+	    standby_ledger_count(set->state_dir, &mirrored, &error) < 0 ||
 	    standby_missed_read(set->state_dir, pool_datastack_create(),
 				&missed, &missed_used, &missed_bad,
 				&error) < 0) {
@@ -145,12 +95,15 @@ cmd_standby_status_run(struct doveadm_standby_cmd_context *ctx,
 	else
 		doveadm_print_num(0);
 	doveadm_print_num(array_count(&dead));
-	doveadm_print(status_time(status_get(&status, "last_success")));
-	doveadm_print(status_time(status_get(&status, "last_error_time")));
-	doveadm_print(t_str_oneline(status_get(&status, "last_error") == NULL ?
-				    "" : status_get(&status, "last_error")));
+	doveadm_print(status_time(
+		standby_status_get(&status, "last_success")));
+	doveadm_print(status_time(
+		standby_status_get(&status, "last_error_time")));
+	last_error = standby_status_get(&status, "last_error");
+	doveadm_print(t_str_oneline(last_error == NULL ? "" : last_error));
 	doveadm_print_num(mirrored);
-	const char *failures = status_get(&status, "queue_write_failures");
+	const char *failures =
+		standby_status_get(&status, "queue_write_failures");
 	doveadm_print(failures == NULL ? "0" : failures);
 	/* noted while the queue could not be written, waiting for the
 	   worker to queue them again */

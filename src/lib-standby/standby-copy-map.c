@@ -4,15 +4,17 @@
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
-#include "istream.h"
 #include "write-full.h"
 #include "mkdir-parents.h"
+#include "standby-file.h"
 #include "standby-copy-map.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #define STANDBY_COPY_MAP_NAME "copy-map"
+/* no cap: a cache that grows with every restore and failback */
+#define STANDBY_COPY_MAP_MAX_SIZE 0
 
 int standby_copy_map_read(const char *state_dir, const char *folder,
 			  uint32_t uidvalidity, pool_t pool,
@@ -22,20 +24,16 @@ int standby_copy_map_read(const char *state_dir, const char *folder,
 	const char *path = t_strconcat(state_dir, "/" STANDBY_COPY_MAP_NAME,
 				       NULL);
 	struct standby_copy_map_entry entry;
-	struct istream *input;
+	struct standby_file_lines *lines;
 	const char *line, *const *args;
 	uint32_t uv;
-	int fd, ret = 0;
+	int ret;
 
-	fd = open(path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		return -1;
-	}
-	input = i_stream_create_fd_autoclose(&fd, 65536);
-	while ((line = i_stream_read_next_line(input)) != NULL) T_BEGIN {
+	ret = standby_file_lines_open(path, STANDBY_COPY_MAP_MAX_SIZE, &lines,
+				      error_r);
+	if (ret <= 0)
+		return ret;
+	while ((line = standby_file_lines_next(lines)) != NULL) T_BEGIN {
 		args = t_strsplit_tabescaped(line);
 		i_zero(&entry);
 		if (str_array_length(args) >= 5 &&
@@ -47,13 +45,7 @@ int standby_copy_map_read(const char *state_dir, const char *folder,
 			array_push_back(entries, &entry);
 		}
 	} T_END;
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s", path,
-					   i_stream_get_error(input));
-		ret = -1;
-	}
-	i_stream_unref(&input);
-	return ret;
+	return standby_file_lines_close(&lines, error_r);
 }
 
 int standby_copy_map_append(const char *state_dir, const char *folder,
@@ -76,19 +68,18 @@ int standby_copy_map_append(const char *state_dir, const char *folder,
 			    uidvalidity, entry->standby_uid,
 			    entry->primary_guid, entry->primary_uid);
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	fd = standby_file_open(path, O_WRONLY | O_APPEND | O_CREAT, error_r);
 	if (fd == -1 && errno == ENOENT) {
 		if (mkdir_parents(state_dir, 0700) < 0 && errno != EEXIST) {
 			*error_r = t_strdup_printf("mkdir(%s) failed: %m",
 						   state_dir);
 			return -1;
 		}
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+		fd = standby_file_open(path, O_WRONLY | O_APPEND | O_CREAT,
+				       error_r);
 	}
-	if (fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+	if (fd == -1)
 		return -1;
-	}
 	if (write_full(fd, str_data(data), str_len(data)) < 0) {
 		*error_r = t_strdup_printf("write(%s) failed: %m", path);
 		ret = -1;

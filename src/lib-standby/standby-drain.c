@@ -4,15 +4,15 @@
 #include "array.h"
 #include "ioloop.h"
 #include "istream.h"
-#include "sha2.h"
 #include "str-sanitize.h"
-#include "hex-binary.h"
 #include "hash.h"
 #include "sleep.h"
 #include "time-util.h"
 #include "standby-settings.h"
 #include "standby-queue.h"
 #include "standby-ledger.h"
+#include "standby-status.h"
+#include "standby-hash.h"
 #include "standby-imap.h"
 #include "standby-drain.h"
 
@@ -133,29 +133,6 @@ static void standby_drain_kill(struct standby_drain *drain, const char *id,
 	drain->result->killed++;
 }
 
-static int standby_body_sha256(struct istream *input, const char **hex_r,
-			       const char **error_r)
-{
-	unsigned char digest[SHA256_RESULTLEN];
-	struct sha256_ctx ctx;
-	const unsigned char *data;
-	size_t size;
-
-	sha256_init(&ctx);
-	i_stream_seek(input, 0);
-	while (i_stream_read_more(input, &data, &size) > 0) {
-		sha256_loop(&ctx, data, size);
-		i_stream_skip(input, size);
-	}
-	if (input->stream_errno != 0) {
-		*error_r = i_stream_get_error(input);
-		return -1;
-	}
-	sha256_result(&ctx, digest);
-	*hex_r = binary_to_hex(digest, sizeof(digest));
-	return 0;
-}
-
 static void standby_drain_item_free(struct standby_drain_item *item)
 {
 	i_stream_unref(&item->append.input);
@@ -194,8 +171,9 @@ static void standby_drain_accepted(struct standby_drain *drain,
 	rec.size = entry->size;
 	rec.accepted = ioloop_time;
 	rec.direction = standby_direction_to_str(entry->direction);
-	if (standby_body_sha256(item->append.input, &rec.sha256_hex,
-				&error) < 0) {
+	i_stream_seek(item->append.input, 0);
+	if (standby_hash_stream_raw_hex(item->append.input, &rec.sha256_hex,
+					&error) < 0) {
 		e_error(drain->event, "Failed to hash %s: %s",
 			entry->id, error);
 		rec.sha256_hex = "";

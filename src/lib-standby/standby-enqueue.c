@@ -7,7 +7,7 @@
 #include "standby-entry.h"
 #include "standby-queue.h"
 #include "standby-missed.h"
-#include "standby-ledger.h"
+#include "standby-status.h"
 #include "standby-hash.h"
 #include "standby-poke.h"
 #include "standby-enqueue.h"

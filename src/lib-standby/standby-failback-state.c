@@ -4,15 +4,11 @@
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
-#include "istream.h"
-#include "write-full.h"
-#include "mkdir-parents.h"
 #include "standby-failback-state.h"
 #include "standby-file.h"
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <unistd.h>
+/* a line per standby folder */
+#define STANDBY_FAILBACK_STATE_MAX_SIZE (16 * 1024 * 1024)
 
 struct standby_failback_folder {
 	const char *name;
@@ -31,10 +27,10 @@ int standby_failback_state_read(const char *state_dir,
 {
 	struct standby_failback_state *state;
 	struct standby_failback_folder *folder;
-	struct istream *input;
+	struct standby_file_lines *lines;
 	const char *line, *const *args;
 	pool_t pool;
-	int fd, ret = 0;
+	int ret;
 
 	pool = pool_alloconly_create("standby failback state", 1024);
 	state = p_new(pool, struct standby_failback_state, 1);
@@ -43,15 +39,12 @@ int standby_failback_state_read(const char *state_dir,
 	p_array_init(&state->folders, pool, 16);
 	*state_r = state;
 
-	fd = open(state->path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", state->path);
-		return -1;
-	}
-	input = i_stream_create_fd_autoclose(&fd, 4096);
-	while ((line = i_stream_read_next_line(input)) != NULL) {
+	ret = standby_file_lines_open(state->path,
+				      STANDBY_FAILBACK_STATE_MAX_SIZE, &lines,
+				      error_r);
+	if (ret <= 0)
+		return ret;
+	while ((line = standby_file_lines_next(lines)) != NULL) {
 		args = t_strsplit_tabescaped(line);
 		if (str_array_length(args) < 3)
 			continue;
@@ -61,13 +54,7 @@ int standby_failback_state_read(const char *state_dir,
 		    str_to_uint32(args[2], &folder->last_uid) < 0)
 			array_pop_back(&state->folders);
 	}
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s", state->path,
-					   i_stream_get_error(input));
-		ret = -1;
-	}
-	i_stream_unref(&input);
-	return ret;
+	return standby_file_lines_close(&lines, error_r);
 }
 
 void standby_failback_state_free(struct standby_failback_state **_state)

@@ -24,6 +24,23 @@ standby_hash_lf_loop(struct sha256_ctx *lf_ctx, struct sha256_ctx *crlf_ctx,
 	sha256_loop(crlf_ctx, data, end - data);
 }
 
+/* After reading input to its end: seek back to start_offset; -1 with
+   *error_r when the read failed */
+static int standby_hash_read_finish(struct istream *input,
+				    uoff_t start_offset, const char **error_r)
+{
+	int ret = 0;
+
+	if (input->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s",
+					   i_stream_get_name(input),
+					   i_stream_get_error(input));
+		ret = -1;
+	}
+	i_stream_seek(input, start_offset);
+	return ret;
+}
+
 int standby_hash_stream(struct istream *input, struct standby_hash *hash_r,
 			const char **error_r)
 {
@@ -75,20 +92,35 @@ int standby_hash_stream_full(struct istream *input, bool all,
 	if (pending_cr)
 		HASH_LF("\r", 1);
 #undef HASH_LF
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s",
-					   i_stream_get_name(input),
-					   i_stream_get_error(input));
-		i_stream_seek(input, start_offset);
+	if (standby_hash_read_finish(input, start_offset, error_r) < 0)
 		return -1;
-	}
 	i_zero(hash_r);
 	sha256_result(&lf_ctx, hash_r->lf);
 	if (all) {
 		sha256_result(&raw_ctx, hash_r->raw);
 		sha256_result(&crlf_ctx, hash_r->crlf);
 	}
-	i_stream_seek(input, start_offset);
+	return 0;
+}
+
+int standby_hash_stream_raw_hex(struct istream *input, const char **hex_r,
+				const char **error_r)
+{
+	unsigned char digest[SHA256_RESULTLEN];
+	struct sha256_ctx ctx;
+	const unsigned char *data;
+	uoff_t start_offset = input->v_offset;
+	size_t size;
+
+	sha256_init(&ctx);
+	while (i_stream_read_more(input, &data, &size) > 0) {
+		sha256_loop(&ctx, data, size);
+		i_stream_skip(input, size);
+	}
+	if (standby_hash_read_finish(input, start_offset, error_r) < 0)
+		return -1;
+	sha256_result(&ctx, digest);
+	*hex_r = binary_to_hex(digest, sizeof(digest));
 	return 0;
 }
 

@@ -27,6 +27,11 @@ int standby_hash_stream(struct istream *input, struct standby_hash *hash_r,
 int standby_hash_stream_full(struct istream *input, bool all,
 			     struct standby_hash *hash_r,
 			     const char **error_r);
+/* Only the digest of the bytes as they are, as hex: what the ledger
+   records for a copy the worker sent. Hashes from the current offset to
+   the end, then seeks back. */
+int standby_hash_stream_raw_hex(struct istream *input, const char **hex_r,
+				const char **error_r);
 /* Does hex (64 hex digits, as in the ledger) equal either digest? */
 bool standby_hash_matches_hex(const struct standby_hash *hash,
 			      const char *hex);

@@ -4,20 +4,17 @@
 #include "array.h"
 #include "str.h"
 #include "strescape.h"
-#include "ioloop.h"
-#include "istream.h"
 #include "write-full.h"
-#include "hostpid.h"
 #include "standby-ledger.h"
 #include "standby-file.h"
 
-#include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
-#define STANDBY_STATE_FILE_MODE 0600
+/* no cap: the ledger grows by a line for every copy, and nothing
+   bounds what the user's state holds yet */
+#define STANDBY_LEDGER_MAX_SIZE 0
 
 struct standby_ledger_writer {
 	char *path;
@@ -32,12 +29,9 @@ int standby_ledger_writer_open(const char *state_dir,
 	const char *path = t_strconcat(state_dir, "/ledger", NULL);
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT,
-		  STANDBY_STATE_FILE_MODE);
-	if (fd == -1) {
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
+	fd = standby_file_open(path, O_WRONLY | O_APPEND | O_CREAT, error_r);
+	if (fd == -1)
 		return -1;
-	}
 	writer = i_new(struct standby_ledger_writer, 1);
 	writer->path = i_strdup(path);
 	writer->fd = fd;
@@ -129,198 +123,48 @@ standby_ledger_parse_line(const char *line, pool_t pool,
 	return TRUE;
 }
 
+static int
+standby_ledger_lines_open(const char *state_dir,
+			  struct standby_file_lines **lines_r,
+			  const char **error_r)
+{
+	const char *path = t_strconcat(state_dir, "/ledger", NULL);
+
+	return standby_file_lines_open(path, STANDBY_LEDGER_MAX_SIZE, lines_r,
+				       error_r);
+}
+
 int standby_ledger_read(const char *state_dir, pool_t pool,
 			ARRAY_TYPE(standby_ledger_record) *records,
 			unsigned int *bad_lines_r, const char **error_r)
 {
-	const char *path = t_strconcat(state_dir, "/ledger", NULL);
 	struct standby_ledger_record rec;
-	struct istream *input;
+	struct standby_file_lines *lines;
 	const char *line;
-	int fd, ret = 0;
+	int ret;
 
 	*bad_lines_r = 0;
-	fd = open(path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		return -1;
-	}
-	input = i_stream_create_fd_autoclose(&fd, 65536);
-	while ((line = i_stream_read_next_line(input)) != NULL) T_BEGIN {
+	if ((ret = standby_ledger_lines_open(state_dir, &lines, error_r)) <= 0)
+		return ret;
+	while ((line = standby_file_lines_next(lines)) != NULL) T_BEGIN {
 		if (standby_ledger_parse_line(line, pool, &rec))
 			array_push_back(records, &rec);
 		else if (*line != '\0')
 			(*bad_lines_r)++;
 	} T_END;
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s", path,
-					   i_stream_get_error(input));
-		ret = -1;
-	}
-	i_stream_unref(&input);
-	return ret;
+	return standby_file_lines_close(&lines, error_r);
 }
 
-int standby_status_read(const char *state_dir, pool_t pool,
-			ARRAY_TYPE(const_string) *keyvalues_r,
-			const char **error_r)
+int standby_ledger_count(const char *state_dir, uintmax_t *count_r,
+			 const char **error_r)
 {
-	const char *path = t_strconcat(state_dir, "/status", NULL);
-	struct istream *input;
-	const char *line, *p;
-	int fd, ret = 0;
+	struct standby_file_lines *lines;
+	int ret;
 
-	fd = open(path, O_RDONLY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		return -1;
-	}
-	input = i_stream_create_fd_autoclose(&fd, 4096);
-	while ((line = i_stream_read_next_line(input)) != NULL) {
-		p = strchr(line, '=');
-		if (p == NULL)
-			continue;
-		const char *key = p_strdup_until(pool, line, p);
-		const char *value = p_strdup(pool, t_str_tabunescape(p + 1));
-		array_push_back(keyvalues_r, &key);
-		array_push_back(keyvalues_r, &value);
-	}
-	if (input->stream_errno != 0) {
-		*error_r = t_strdup_printf("read(%s) failed: %s", path,
-					   i_stream_get_error(input));
-		ret = -1;
-	}
-	i_stream_unref(&input);
-	return ret < 0 ? -1 : 1;
-}
-
-/* LMTP, IMAP and the worker's drains all change the status: its lock
-   keeps one's read-modify-write from undoing another's. Returns the
-   locked fd, or -1 when there is no lock to be had (no room for the lock
-   file, say): the status is changed without it then, which at worst
-   loses a concurrent change, as before the lock existed. */
-static int standby_status_lock(const char *state_dir)
-{
-	const char *path = t_strconcat(state_dir, "/status.lock", NULL);
-	int fd;
-
-	fd = open(path, O_RDWR | O_CREAT, STANDBY_STATE_FILE_MODE);
-	if (fd == -1) {
-		if (errno != ENOENT && !ENOSPACE(errno))
-			i_error("open(%s) failed: %m", path);
-		return -1;
-	}
-	/* the holders only read and write a few lines */
-	if (flock(fd, LOCK_EX) < 0) {
-		i_error("flock(%s) failed: %m", path);
-		i_close_fd(&fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void standby_status_unlock(int *fd)
-{
-	/* closing releases the lock */
-	if (*fd != -1)
-		i_close_fd(fd);
-}
-
-/* Set the keys of set_kv (key, value, ..., NULL), keep the others. The
-   caller holds the status lock (if it could be had). */
-static int
-standby_status_write(const char *state_dir, const char *const *set_kv,
-		     const char **error_r)
-{
-	const char *path = t_strconcat(state_dir, "/status", NULL);
-	ARRAY_TYPE(const_string) kv;
-	const char *const *pairs, *const *set, *overwrite_error;
-	unsigned int i, count;
-	string_t *data = t_str_new(256);
-
-	t_array_init(&kv, 16);
-	if (standby_status_read(state_dir, unsafe_data_stack_pool, &kv,
-				error_r) < 0)
-		return -1;
-	pairs = array_get(&kv, &count);
-	for (i = 0; i + 1 < count; i += 2) {
-		for (set = set_kv; *set != NULL; set += 2) {
-			if (strcmp(pairs[i], *set) == 0)
-				break;
-		}
-		if (*set == NULL) {
-			str_printfa(data, "%s=%s\n", pairs[i],
-				    str_tabescape(pairs[i + 1]));
-		}
-	}
-	for (set = set_kv; *set != NULL; set += 2)
-		str_printfa(data, "%s=%s\n", set[0], str_tabescape(set[1]));
-
-	/* each writer has its own temp file; readers see the old or the
-	   new file, whole */
-	if (standby_file_replace(path, str_data(data), str_len(data),
-				 FALSE, FALSE, error_r) == 0)
-		return 0;
-	if (!ENOSPACE(errno))
-		return -1;
-	/* The file system is full (the queue itself may have filled it):
-	   the status must show that all the same. The file's own blocks
-	   take the new text. */
-	if (standby_file_overwrite(path, str_data(data), str_len(data),
-				   &overwrite_error) < 0) {
-		*error_r = t_strdup_printf("%s (overwriting in place: %s)",
-					   *error_r, overwrite_error);
-		return -1;
-	}
-	return 0;
-}
-
-int standby_status_update(const char *state_dir, const char *key,
-			  const char *value, const char **error_r)
-{
-	const char *set_kv[] = { key, value, NULL };
-	int lock_fd, ret;
-
-	lock_fd = standby_status_lock(state_dir);
-	ret = standby_status_write(state_dir, set_kv, error_r);
-	standby_status_unlock(&lock_fd);
-	return ret;
-}
-
-int standby_status_increment(const char *state_dir, const char *key,
-			     const char *error, const char **error_r)
-{
-	ARRAY_TYPE(const_string) kv;
-	const char *const *pairs;
-	unsigned int i, count, value = 0;
-	int lock_fd, ret;
-
-	lock_fd = standby_status_lock(state_dir);
-	t_array_init(&kv, 16);
-	if (standby_status_read(state_dir, unsafe_data_stack_pool, &kv,
-				error_r) < 0) {
-		standby_status_unlock(&lock_fd);
-		return -1;
-	}
-	pairs = array_get(&kv, &count);
-	for (i = 0; i + 1 < count; i += 2) {
-		if (strcmp(pairs[i], key) == 0 &&
-		    str_to_uint(pairs[i + 1], &value) < 0)
-			value = 0;
-	}
-	const char *set_kv[] = {
-		key, dec2str(value + 1),
-		"last_error", error,
-		"last_error_time", dec2str(ioloop_time),
-		NULL
-	};
-	if (error == NULL)
-		set_kv[2] = NULL;
-	ret = standby_status_write(state_dir, set_kv, error_r);
-	standby_status_unlock(&lock_fd);
-	return ret;
+	*count_r = 0;
+	if ((ret = standby_ledger_lines_open(state_dir, &lines, error_r)) <= 0)
+		return ret;
+	while (standby_file_lines_next(lines) != NULL)
+		(*count_r)++;
+	return standby_file_lines_close(&lines, error_r);
 }

@@ -12,6 +12,7 @@
 #include "standby-missed.h"
 #include "standby-names.h"
 #include "standby-ledger.h"
+#include "standby-status.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -1006,19 +1007,13 @@ static void test_standby_missed_issue19(void)
 static const char *test_status_get(const char *dir, const char *key)
 {
 	ARRAY_TYPE(const_string) kv;
-	const char *const *pairs, *error;
-	unsigned int i, count;
+	const char *error;
 
 	t_array_init(&kv, 8);
 	if (standby_status_read(dir, pool_datastack_create(), &kv,
 				&error) < 0)
 		return NULL;
-	pairs = array_get(&kv, &count);
-	for (i = 0; i + 1 < count; i += 2) {
-		if (strcmp(pairs[i], key) == 0)
-			return pairs[i + 1];
-	}
-	return NULL;
+	return standby_status_get(&kv, key);
 }
 
 static const char *test_argv0;
