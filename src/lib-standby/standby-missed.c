@@ -7,7 +7,6 @@
 #include "strescape.h"
 #include "write-full.h"
 #include "standby-common.h"
-#include "standby-names.h"
 #include "standby-missed.h"
 
 #include <fcntl.h>
@@ -156,35 +155,18 @@ static bool standby_missed_sha256_hex_is_valid(const char *hex)
    back as it was. The folder and the flags are what the mirror command
    accepts (standby-names.h): they hold no control characters, so their
    tab-escaping changes nothing, and no flag holds a space, the flags'
-   separator. */
+   separator. A note is checked as the queue reads an entry
+   (standby_entry_is_valid()), so that a note requeued is not refused
+   there. */
 static bool
 standby_missed_is_valid(const struct standby_entry *entry,
 			const char *sha256_hex, const char **error_r)
 {
-	const char *error;
-
-	if (!standby_entry_id_is_valid(entry->id)) {
-		*error_r = "invalid entry id";
-		return FALSE;
-	}
 	if (!standby_missed_sha256_hex_is_valid(sha256_hex)) {
 		*error_r = "invalid SHA-256";
 		return FALSE;
 	}
-	if (entry->mailbox[0] != '\0' &&
-	    !standby_names_mailbox_is_valid(entry->mailbox, &error)) {
-		*error_r = t_strdup_printf("invalid folder: %s", error);
-		return FALSE;
-	}
-	if (!standby_names_flags_are_valid(entry->flags, &error)) {
-		*error_r = t_strdup_printf("invalid flags: %s", error);
-		return FALSE;
-	}
-	/* the dates as the queue reads them: a record requeued is not
-	   refused there */
-	if (!standby_entry_dates_are_valid(entry, error_r))
-		return FALSE;
-	return TRUE;
+	return standby_entry_is_valid(entry, error_r);
 }
 
 static const char *
