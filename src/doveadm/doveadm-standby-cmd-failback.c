@@ -206,16 +206,8 @@ cmd_standby_failback_init(struct doveadm_standby_cmd_context *_ctx)
 	doveadm_print_header_simple("user");
 	doveadm_print_header_simple("folder");
 	doveadm_print_header_simple("mailbox");
-	doveadm_print_header("found", "found",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("copied", "copied",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("present", "present",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("mirrored", "mirrored",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("failed", "failed",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_standby_cmd_print_numbers("found", "copied", "present",
+					  "mirrored", "failed", NULL);
 }
 
 static struct doveadm_mail_cmd_context *cmd_standby_failback_alloc(void)

@@ -92,14 +92,8 @@ static void cmd_standby_flush_init(struct doveadm_standby_cmd_context *_ctx)
 	ctx->dead_letters =
 		doveadm_standby_cmd_param_flag(_ctx, "dead-letters");
 	doveadm_print_header_simple("user");
-	doveadm_print_header("sent", "sent", DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("deferred", "deferred",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("dead", "dead", DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("revived", "revived",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("remaining", "remaining",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_standby_cmd_print_numbers("sent", "deferred", "dead", "revived",
+					  "remaining", NULL);
 	doveadm_print_header_simple("error");
 }
 

@@ -164,23 +164,14 @@ cmd_standby_restore_init(struct doveadm_standby_cmd_context *_ctx)
 	doveadm_print_header_simple("user");
 	doveadm_print_header_simple("folder");
 	if (ctx->copy_set.dry_run) {
-		doveadm_print_header("uid", "uid",
-				     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-		doveadm_print_header("size", "size",
-				     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+		doveadm_standby_cmd_print_numbers("uid", "size", NULL);
 		doveadm_print_header_simple("date");
 		doveadm_print_header_simple("mailbox");
 		return;
 	}
 	doveadm_print_header_simple("mailbox");
-	doveadm_print_header("found", "found",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("copied", "copied",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("present", "present",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("failed", "failed",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_standby_cmd_print_numbers("found", "copied", "present",
+					  "failed", NULL);
 }
 
 static struct doveadm_mail_cmd_context *cmd_standby_restore_alloc(void)

@@ -118,20 +118,13 @@ cmd_standby_status_init(struct doveadm_standby_cmd_context *ctx ATTR_UNUSED)
 	doveadm_print_header_simple("enabled");
 	doveadm_print_header_simple("host");
 	doveadm_print_header_simple("standby_user");
-	doveadm_print_header("queued", "queued",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("oldest_secs", "oldest_secs",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("dead", "dead", DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_standby_cmd_print_numbers("queued", "oldest_secs", "dead",
+					  NULL);
 	doveadm_print_header_simple("last_success");
 	doveadm_print_header_simple("last_error_time");
 	doveadm_print_header_simple("last_error");
-	doveadm_print_header("mirrored", "mirrored",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("queue_write_failures", "queue_write_failures",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("missed", "missed",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_standby_cmd_print_numbers("mirrored", "queue_write_failures",
+					  "missed", NULL);
 }
 
 static struct doveadm_mail_cmd_context *cmd_standby_status_alloc(void)

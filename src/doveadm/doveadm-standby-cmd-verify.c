@@ -364,15 +364,8 @@ static void cmd_standby_verify_init(struct doveadm_standby_cmd_context *_ctx)
 
 	ctx->repair = doveadm_standby_cmd_param_flag(_ctx, "repair");
 	doveadm_print_header_simple("user");
-	doveadm_print_header("checked", "checked",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("ok", "ok", DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("missing", "missing",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("altered", "altered",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
-	doveadm_print_header("requeued", "requeued",
-			     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	doveadm_standby_cmd_print_numbers("checked", "ok", "missing", "altered",
+					  "requeued", NULL);
 }
 
 static struct doveadm_mail_cmd_context *cmd_standby_verify_alloc(void)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "lib.h"
 #include "doveadm-mail.h"
+#include "doveadm-print.h"
 #include "standby-common.h"
 #include "standby-settings.h"
 #include "standby-imap.h"
@@ -173,6 +174,18 @@ void doveadm_standby_cmd_init(struct doveadm_mail_cmd_context *mctx)
 		container_of(mctx, struct doveadm_standby_cmd_context, ctx);
 
 	ctx->init(ctx);
+}
+
+void doveadm_standby_cmd_print_numbers(const char *name, ...)
+{
+	va_list args;
+
+	va_start(args, name);
+	for (; name != NULL; name = va_arg(args, const char *)) {
+		doveadm_print_header(name, name,
+				     DOVEADM_PRINT_HEADER_FLAG_NUMBER);
+	}
+	va_end(args);
 }
 
 struct doveadm_standby_cmd_context *

@@ -30,6 +30,9 @@ struct doveadm_standby_cmd_context {
 struct doveadm_standby_cmd_context *
 doveadm_standby_cmd_alloc_size(size_t size);
 
+/* A number column for each name, in order, up to NULL (in init). */
+void doveadm_standby_cmd_print_numbers(const char *name, ...) ATTR_SENTINEL;
+
 /* What went wrong for a user; each kind has one exit code (the mapping is
    doveadm_standby_cmd_failed(), as doveadm-sieve's for sieve_error). */
 enum doveadm_standby_error {
