@@ -7,6 +7,7 @@
 #include "strescape.h"
 #include "write-full.h"
 #include "standby-common.h"
+#include "standby-file.h"
 #include "standby-missed.h"
 
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STANDBY_MISSED_MODE 0600
 #define STANDBY_MISSED_VERSION "1"
 /* the last field: a line torn inside its flags does not parse */
 #define STANDBY_MISSED_END "."
@@ -25,20 +25,15 @@ static const char *standby_missed_path(const char *state_dir)
 	return t_strconcat(state_dir, "/", STANDBY_MISSED_FILE_NAME, NULL);
 }
 
-/* open(path, flags) and flock() it: exclusive for writers */
+/* standby_file_open() and flock() it: exclusive for writers */
 static int
 standby_missed_open(const char *path, int flags, const char **error_r)
 {
 	int fd;
 
-	fd = open(path, flags, STANDBY_MISSED_MODE);
-	if (fd == -1) {
-		int saved_errno = errno;
-
-		*error_r = t_strdup_printf("open(%s) failed: %m", path);
-		errno = saved_errno;	/* the callers look at ENOENT */
-		return -1;
-	}
+	fd = standby_file_open(path, flags, error_r);
+	if (fd == -1)
+		return -1;	/* errno kept: the callers look at ENOENT */
 	if (flock(fd, (flags & O_ACCMODE) == O_RDONLY ?
 		  LOCK_SH : LOCK_EX) < 0) {
 		*error_r = t_strdup_printf("flock(%s) failed: %m", path);
@@ -233,11 +228,13 @@ int standby_missed_add(const char *state_dir,
 
 bool standby_missed_any(const char *state_dir)
 {
+	const char *error;
 	unsigned char c;
 	int fd;
 	bool any;
 
-	fd = open(standby_missed_path(state_dir), O_RDONLY);
+	fd = standby_file_open(standby_missed_path(state_dir), O_RDONLY,
+			       &error);
 	if (fd == -1)
 		return FALSE;
 	any = pread(fd, &c, 1, 0) == 1 && c != '\0';
