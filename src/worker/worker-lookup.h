@@ -10,7 +10,8 @@ struct mail_user;
    the drain and the scan children alike. The calls that differ between
    the Dovecot majors are in worker-lookup-dc23.c and -dc24.c. */
 
-/* The storage service of the worker's main process. */
+/* The storage service of the worker's main process (on 2.4 reading the
+   service's settings first). */
 struct mail_storage_service_ctx *
 worker_lookup_service_init(enum mail_storage_service_flags flags);
 
