@@ -27,3 +27,9 @@ int worker_lookup_next(struct mail_storage_service_ctx *service,
 	return mail_storage_service_lookup_next(service, input, user_r,
 						error_r);
 }
+
+void worker_lookup_all_init(struct mail_storage_service_ctx *service)
+{
+	/* auth matches each user against the mask: "" would match none */
+	mail_storage_service_all_init_mask(service, "*");
+}

@@ -29,5 +29,9 @@ int worker_lookup_user(struct mail_storage_service_ctx *service,
 int worker_lookup_next(struct mail_storage_service_ctx *service,
 		       struct mail_storage_service_input *input,
 		       struct mail_user **user_r, const char **error_r);
+/* Seam: start iterating all the userdb's users for
+   mail_storage_service_all_next(). 2.4's auth filters the list by the
+   mask, where 2.3 took it as a hint only. */
+void worker_lookup_all_init(struct mail_storage_service_ctx *service);
 
 #endif
