@@ -86,6 +86,12 @@ def dovecot_24():
     return dovecot_major() == "2.4"
 
 
+def login_word():
+    """What imap-login writes before ": user=<...>" on a successful login:
+    "Login" on 2.3, "Logged in" on 2.4 (a regex)."""
+    return "Logged in" if dovecot_24() else "Login"
+
+
 class HarnessError(Exception):
     """The test environment itself could not be set up."""
 

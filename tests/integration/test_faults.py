@@ -23,7 +23,7 @@ import time
 from harness import (make_msg, message_id, assert_same_message,
                      assert_no_passwords_in_logs, wait_mirrored, wait_until,
                      descendants, pid_alive, strip_headers, HarnessError,
-                     dovecot_24)
+                     dovecot_24, login_word)
 from fault_proxy import FaultProxy
 
 ALICE = "alice@primary.test"
@@ -195,7 +195,7 @@ def assert_stays_queued(p, s, user, log_rx, what):
     assert p.dead_entries(user) == []
     suser = p.users[user][1]["standby_user"]
     # (before the harness logs in itself)
-    logins = s.log_lines(r"Login: user=<%s>" % re.escape(suser))
+    logins = s.log_lines(r"%s: user=<%s>" % (login_word(), re.escape(suser)))
     assert not logins, "the worker logged in on the standby: %s" % logins
     assert s.count(suser, "INBOX") == 0
 
@@ -647,7 +647,7 @@ def test_fault_standby_self_signed_certificate(env):
     # nothing sent: no login on the standby (before the harness's own)
     # (the harness's own IMAP client would not trust the server either)
     text = s.log_since(mark)
-    assert not re.search(r"Login: user=", text), text
+    assert not re.search(r"%s: user=" % login_word(), text), text
     st = standby_status(p, ALICE)
     print("# status with the self-signed certificate: last_error=%s" %
           st["last_error"])
