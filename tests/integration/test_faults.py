@@ -454,8 +454,12 @@ def test_fault_connection_cut_in_append_literal(env):
         assert p.log_lines(r"was already on the standby"), \
             "no uncertain entry was found on the standby"
         # the standby saw at least one literal end early
+        # (2.3 logs "While APPENDing: ...", 2.4 "While running APPEND
+        # command: ...")
+        during = ("While running APPEND command" if dovecot_24()
+                  else "While APPENDing")
         cut = [m for m in re.finditer(
-            r"While APPENDing: \d+ msgs, \d+ secs, (\d+)/(\d+) bytes",
+            during + r": \d+ msgs, \d+ secs, (\d+)/(\d+) bytes",
             s.log_text()) if 0 < int(m.group(1)) < int(m.group(2))]
         assert cut, "no APPEND literal was cut: %s" % s.log_lines(
             r"Disconnected")
