@@ -28,3 +28,9 @@ int worker_lookup_next(struct mail_storage_service_ctx *service,
 		mail_storage_service_user_unref(&service_user);
 	return ret;
 }
+
+void worker_lookup_all_init(struct mail_storage_service_ctx *service)
+{
+	/* no mask: every user */
+	mail_storage_service_all_init_mask(service, "");
+}

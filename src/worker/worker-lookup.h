@@ -10,7 +10,8 @@ struct mail_user;
    the drain and the scan children alike. The calls that differ between
    the Dovecot majors are in worker-lookup-dc23.c and -dc24.c. */
 
-/* The storage service of the worker's main process. */
+/* The storage service of the worker's main process (on 2.4 reading the
+   service's settings first). */
 struct mail_storage_service_ctx *
 worker_lookup_service_init(enum mail_storage_service_flags flags);
 
@@ -28,5 +29,9 @@ int worker_lookup_user(struct mail_storage_service_ctx *service,
 int worker_lookup_next(struct mail_storage_service_ctx *service,
 		       struct mail_storage_service_input *input,
 		       struct mail_user **user_r, const char **error_r);
+/* Seam: start iterating all the userdb's users for
+   mail_storage_service_all_next(). 2.4's auth filters the list by the
+   mask, where 2.3 took it as a hint only. */
+void worker_lookup_all_init(struct mail_storage_service_ctx *service);
 
 #endif

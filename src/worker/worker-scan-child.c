@@ -52,7 +52,7 @@ void worker_scan_child_run(struct mail_storage_service_ctx *storage_service,
 	int ret;
 
 	worker_child_prepare();
-	mail_storage_service_all_init_mask(storage_service, "");
+	worker_lookup_all_init(storage_service);
 	while ((ret = mail_storage_service_all_next(storage_service,
 						    &username)) > 0) T_BEGIN {
 		users++;

@@ -86,6 +86,12 @@ def dovecot_24():
     return dovecot_major() == "2.4"
 
 
+def login_word():
+    """What imap-login writes before ": user=<...>" on a successful login:
+    "Login" on 2.3, "Logged in" on 2.4 (a regex)."""
+    return "Logged in" if dovecot_24() else "Login"
+
+
 class HarnessError(Exception):
     """The test environment itself could not be set up."""
 
@@ -1364,6 +1370,10 @@ class LMTPSession:
         data = re.sub(rb"(?m)^\.", b"..", msg)
         if not data.endswith(b"\n"):
             data += b"\r\n"
+        elif dovecot_24() and not data.endswith(b"\r\n"):
+            # 2.4 ends DATA only at CRLF.CRLF (2.3 also at LF.CRLF): the
+            # last line's bare LF becomes CRLF, the others stay bare
+            data = data[:-1] + b"\r\n"
         c.send(data + b".\r\n")
         for r in accepted:
             code, text = c.getreply()

@@ -23,7 +23,7 @@ import time
 from harness import (make_msg, message_id, assert_same_message,
                      assert_no_passwords_in_logs, wait_mirrored, wait_until,
                      descendants, pid_alive, strip_headers, HarnessError,
-                     dovecot_24)
+                     dovecot_24, login_word)
 from fault_proxy import FaultProxy
 
 ALICE = "alice@primary.test"
@@ -195,7 +195,7 @@ def assert_stays_queued(p, s, user, log_rx, what):
     assert p.dead_entries(user) == []
     suser = p.users[user][1]["standby_user"]
     # (before the harness logs in itself)
-    logins = s.log_lines(r"Login: user=<%s>" % re.escape(suser))
+    logins = s.log_lines(r"%s: user=<%s>" % (login_word(), re.escape(suser)))
     assert not logins, "the worker logged in on the standby: %s" % logins
     assert s.count(suser, "INBOX") == 0
 
@@ -454,8 +454,12 @@ def test_fault_connection_cut_in_append_literal(env):
         assert p.log_lines(r"was already on the standby"), \
             "no uncertain entry was found on the standby"
         # the standby saw at least one literal end early
+        # (2.3 logs "While APPENDing: ...", 2.4 "While running APPEND
+        # command: ...")
+        during = ("While running APPEND command" if dovecot_24()
+                  else "While APPENDing")
         cut = [m for m in re.finditer(
-            r"While APPENDing: \d+ msgs, \d+ secs, (\d+)/(\d+) bytes",
+            during + r": \d+ msgs, \d+ secs, (\d+)/(\d+) bytes",
             s.log_text()) if 0 < int(m.group(1)) < int(m.group(2))]
         assert cut, "no APPEND literal was cut: %s" % s.log_lines(
             r"Disconnected")
@@ -647,7 +651,7 @@ def test_fault_standby_self_signed_certificate(env):
     # nothing sent: no login on the standby (before the harness's own)
     # (the harness's own IMAP client would not trust the server either)
     text = s.log_since(mark)
-    assert not re.search(r"Login: user=", text), text
+    assert not re.search(r"%s: user=" % login_word(), text), text
     st = standby_status(p, ALICE)
     print("# status with the self-signed certificate: last_error=%s" %
           st["last_error"])

@@ -5,7 +5,7 @@ import time
 
 from harness import (make_msg, message_id, assert_same_message,
                      assert_clean_logs, assert_no_passwords_in_logs,
-                     wait_mirrored)
+                     wait_mirrored, login_word)
 
 ALICE = "alice@primary.test"
 
@@ -171,7 +171,8 @@ def test_starttls(env):
     assert res[ALICE][0] == 250, res
     got = wait_mirrored(p, s, ALICE, {"INBOX": 1})
     assert_same_message(p.fetch_all(ALICE)[0], got["INBOX"][0])
-    assert s.log_lines(r"imap-login: .*Login: user=<%s>.*TLS" % ALICE), \
+    assert s.log_lines(r"imap-login: .*%s: user=<%s>.*TLS" %
+                       (login_word(), ALICE)), \
         "the worker's login on the standby was not over TLS"
     assert_clean_logs(env)
 

@@ -16,7 +16,7 @@ import time
 import harness
 from harness import (make_msg, message_id, wait_until, wait_mirrored,
                      assert_same_message, assert_clean_logs, run as hrun,
-                     VMAIL_UID, VMAIL_GID)
+                     VMAIL_UID, VMAIL_GID, login_word)
 
 ALICE = "alice@primary.test"
 BOB = "bob@primary.test"
@@ -175,7 +175,7 @@ def count_local(s, user, folder="INBOX"):
 
 
 def assert_nothing_reached(s, suser):
-    logins = s.log_lines(r"Login: user=<%s>" % re.escape(suser))
+    logins = s.log_lines(r"%s: user=<%s>" % (login_word(), re.escape(suser)))
     assert not logins, "the worker logged in on %s: %s" % (s.name, logins)
     assert count_local(s, suser) == 0
 
@@ -248,9 +248,10 @@ mirror :mailbox "${inject}";
                          r"\"Orders.*control character", f.read())
     # nothing reached the other server, or bob's account
     # (the harness' own port probes log "no auth attempts in 0 secs")
-    assert not evil.log_lines(r"Login: |auth failed|[1-9]\d* attempts", 0), \
+    assert not evil.log_lines(r"%s: |auth failed|[1-9]\d* attempts" %
+                              login_word(), 0), \
         evil.log_tail()
-    assert s.log_lines(r"Login: user=<%s>" % re.escape(BOB)) == []
+    assert s.log_lines(r"%s: user=<%s>" % (login_word(), re.escape(BOB))) == []
     assert s.count(BOB, "INBOX") == 0
     assert evil.count(ALICE, "INBOX") == 0
     assert_clean_logs(env)
@@ -536,8 +537,8 @@ def test_plaintext_refused_unless_ssl_no(env):
             assert p.lmtp_deliver(u, make_msg(to=u))[u][0] == 250
         got = wait_mirrored(p, s, ALICE, {"INBOX": 1})
         assert_same_message(p.fetch_all(ALICE)[0], got["INBOX"][0])
-        logins = s.log_lines(r"imap-login: .*Login: user=<%s>" %
-                             re.escape(ALICE))
+        logins = s.log_lines(r"imap-login: .*%s: user=<%s>" %
+                             (login_word(), re.escape(ALICE)))
         # the worker's login was in plaintext (the harness' are TLS)
         assert any("TLS" not in l for l in logins), logins
         for u, rx in (("imaps@primary.test", r"TLS|SSL"),
@@ -673,8 +674,8 @@ def test_users_apart(env):
                                             "Trash"}
         assert folders == {folder}, (acct, folders)
         assert srv.count(acct, "INBOX") == 0
-    assert not s.log_lines(r"Login: user=<carol") and \
-        not s2.log_lines(r"Login: user=<(alice|bob)")
+    assert not s.log_lines(r"%s: user=<carol" % login_word()) and \
+        not s2.log_lines(r"%s: user=<(alice|bob)" % login_word())
     assert p.count(DAVE) == 3 and not os.path.exists(p.state_dir(DAVE))
     st = os.stat(p.state_dir(BOB))
     assert st.st_uid == bob_uid, st
