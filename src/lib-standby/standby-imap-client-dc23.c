@@ -66,3 +66,8 @@ standby_imap_client_create(struct standby_imap *imap, const char **error_r)
 void standby_imap_client_free(struct standby_imap *imap ATTR_UNUSED)
 {
 }
+
+void standby_imap_deinit(void)
+{
+	/* 2.3's imapc keeps nothing of ours for the process */
+}

@@ -10,14 +10,16 @@
 #include "lib.h"
 #include "settings.h"
 #include "ssl-settings.h"
+#include "iostream-ssl.h"
 #include "imapc-client.h"
 #include "imapc-settings.h"
 #include "standby-settings.h"
 #include "standby-imap.h"
 #include "standby-imap-private.h"
 
-/* One per process, never freed: the TLS context cache keeps settings
-   looked up from it until the process ends (the root must outlive them). */
+/* One per process: the TLS context cache keeps settings looked up from it
+   until the process ends (the root must outlive them). Freed, after the
+   cache, by standby_imap_deinit(). */
 static struct settings_root *standby_imap_settings_root = NULL;
 
 /* 2.4 expands %{...} in setting values and reads a file setting's content
@@ -151,4 +153,14 @@ void standby_imap_client_free(struct standby_imap *imap)
 	imap->client_glue = NULL;
 	event_set_ptr(imap->event, SETTINGS_EVENT_INSTANCE, NULL);
 	settings_instance_free(&instance);
+}
+
+void standby_imap_deinit(void)
+{
+	if (standby_imap_settings_root == NULL)
+		return;
+	/* the cached TLS contexts hold settings of our root: free them
+	   first (lib_deinit() frees the cache again, finding it empty) */
+	ssl_iostream_context_cache_free();
+	settings_root_deinit(&standby_imap_settings_root);
 }

@@ -58,6 +58,11 @@ int standby_imap_connect(const struct standby_settings *set,
 			 struct event *event_parent,
 			 struct standby_imap **imap_r, const char **error_r);
 void standby_imap_disconnect(struct standby_imap **imap);
+/* At process end, after the last disconnect and before lib_deinit(): free
+   what the connections keep for the whole process (on 2.4 the TLS context
+   cache and the settings those contexts were made from). Optional: without
+   it the memory is released by the process's exit. */
+void standby_imap_deinit(void);
 
 /* Resolve the standby folder for outgoing mail: SPECIAL-USE \Sent by LIST,
    else set->sent_mailbox. */

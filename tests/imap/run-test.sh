@@ -146,10 +146,11 @@ fake_pid=$!
 sleep 0.5
 
 make -s -C "$top/tests" test-standby-imap
-# Under valgrind, through Dovecot's RUN_TEST wrapper (written by configure
-# when valgrind is installed): any memory error or leak fails the run.
+# Under valgrind, through the project's RUN_TEST wrapper (run-test.sh.in,
+# written by configure on both majors: run-test.sh PROGRAM [ARG...]): any
+# memory error or leak fails the run.
 if [ -f "$top/run-test.sh" ]; then
-	wrap="sh $top/run-test.sh $top"
+	wrap="sh $top/run-test.sh"
 elif [ -n "$NOVALGRIND" ]; then
 	wrap=
 else

@@ -980,6 +980,7 @@ int main(int argc, char *argv[])
 	i_set_error_handler(test_orig_error_handler);
 	str_free(&test_warnings);
 	io_loop_destroy(&ioloop);
+	standby_imap_deinit();
 	lib_deinit();
 
 	printf("%u passed, %u failed\n", passed, failed);

@@ -225,12 +225,28 @@ cp "$here/../../sieve-scripts/"*.sieve "$tmp/shipped/"
 cp "$tmp/shipped/standby-default.sieve" "$tmp/global/"
 printf 'plugin {\n  sieve = file:%s/home/sieve;active=%s/home/.dovecot.sieve\n  sieve_global = %s/global\n}\n' \
 	"$tmp" "$tmp" "$tmp" | conf "$tmp/wiring.conf"
+# 2.4's sievec, given a script FILE, puts it in a storage of its own that
+# replaces the configured sieve_script list (sieve_tool_script_compile() in
+# Pigeonhole's lib-sieve-tool: a command-line override of `sieve_script'), so
+# the personal and global storages would be gone. Given the NAME of a
+# configured storage it compiles that one and keeps the others: on 2.4 the
+# wiring script is a configured before script, as the running setup has it.
+wiring_name=""
+if [ "$major" != 2.3 ]; then
+	printf 'sieve_script wiring {\n  type = before\n  driver = file\n  path = %s\n}\n' \
+		"$tmp/shipped/standby-wiring.sieve" >> "$tmp/wiring.conf"
+	wiring_name=wiring
+fi
 chown -R --reference="$tmp/gen" "$tmp/shipped" "$tmp/global" "$tmp/home"
 chmod -R a+rX "$tmp/shipped" "$tmp/global" "$tmp/wiring.conf"
 for script in "$tmp"/shipped/*.sieve; do
 	name=$(basename "$script")
+	src=$script
+	if [ "$name" = standby-wiring.sieve ] && [ -n "$wiring_name" ]; then
+		src=$wiring_name
+	fi
 	out=$(as_user sievec -c "$tmp/wiring.conf" "${plugin_args[@]}" \
-		"$script" "$tmp/gen/shipped-${name%.sieve}.svbin" 2>&1)
+		"$src" "$tmp/gen/shipped-${name%.sieve}.svbin" 2>&1)
 	if [ $? -eq 0 ]; then
 		ok "sieve-scripts/$name compiles"
 	else
