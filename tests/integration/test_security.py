@@ -439,9 +439,17 @@ def test_state_files_private(env):
                         'mirror :mailbox "Orders";\n')
         assert p.lmtp_deliver(u, make_msg(to=u))[u][0] == 250
     assert len(p.queue_entries(ALICE)) == 2
-    wait_until(lambda: len(p.dead_entries(BOB)) == 2, timeout=30,
-               what="bob's entries to become dead letters")
     sd = p.state_dir(BOB)
+
+    def dead_with_reasons():
+        # an entry is moved into dead/ before its .reason is written
+        # (through a temp file): wait for both
+        names = set(os.listdir(os.path.join(sd, "dead")))
+        return (len(p.dead_entries(BOB)) == 2 and
+                len([n for n in names if n.endswith(".reason")]) == 2 and
+                not any(".tmp." in n for n in names))
+    wait_until(dead_with_reasons, timeout=30,
+               what="bob's entries to become dead letters with reasons")
     names = set(os.listdir(os.path.join(sd, "dead")))
     assert len([n for n in names if n.endswith(".reason")]) == 2, names
     assert assert_private(sd) >= 7
